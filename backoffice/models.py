@@ -1,0 +1,144 @@
+"""Core state shared by every app: channels, their API keys, and the log of Xentral calls."""
+
+import uuid
+
+from django.db import models
+
+
+class Scope(models.TextChoices):
+    ORDERS_WRITE = "orders:write", "Create orders"
+    ORDERS_READ = "orders:read", "Read orders"
+    STOCK_READ = "stock:read", "Read stock"
+    CATALOG_WRITE = "catalog:write", "Import catalogs"
+    CATALOG_READ = "catalog:read", "Resolve products"
+
+
+class Purpose(models.TextChoices):
+    """Why a call to Xentral is made; the shared rate budget is kept per purpose."""
+
+    ORDER = "order", "Order"
+    CATALOG = "catalog", "Catalog import"
+    STOCK = "stock", "Stock polling"
+    SYNC = "sync", "Index sync"
+
+
+class Channel(models.Model):
+    """A system that sends orders or reads stock: a B2B portal, a web shop, a marketplace."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+    project_id = models.CharField(
+        "Xentral project id", max_length=20, default="1", help_text="Project of created orders."
+    )
+    sales_channel_id = models.CharField(
+        "Xentral sales channel id", max_length=20, blank=True, default=""
+    )
+    allow_customer_creation = models.BooleanField(
+        default=False, help_text="Create unknown customers in Xentral instead of failing."
+    )
+    payment_map = models.JSONField(
+        default=dict, blank=True, help_text="Shop payment code -> Xentral payment method id."
+    )
+    shipping_map = models.JSONField(
+        default=dict, blank=True, help_text="Shop shipping code -> Xentral shipping method id."
+    )
+    payment_default = models.CharField(
+        "default payment method id", max_length=20, blank=True, default=""
+    )
+    shipping_default = models.CharField(
+        "default shipping method id", max_length=20, blank=True, default=""
+    )
+    webhook_url = models.URLField(max_length=500, blank=True, default="")
+    webhook_secret = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A channel's credential. The key is shown once; only its SHA-256 hash is stored."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.channel})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class XentralCall(models.Model):
+    """One call to Xentral, as the client made it. Tokens and headers are never stored."""
+
+    at = models.DateTimeField(db_index=True)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    query = models.TextField(blank=True, default="")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(default=0)
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, db_index=True)
+    subject_type = models.CharField(max_length=100, blank=True, default="")
+    subject_id = models.CharField(max_length=64, blank=True, default="")
+    request_body = models.JSONField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status}"
+
+
+class RateWindow(models.Model):
+    """Calls counted per fixed rate-limit window and purpose, shared by every process."""
+
+    window = models.BigIntegerField(help_text="Window number: Unix time // window length.")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["window", "purpose"], name="rate_window_per_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return f"window {self.window} {self.purpose}: {self.calls}"
+
+
+class StaffAlert(models.Model):
+    """Something staff must act on that no order or import row owns (e.g. a rejected token)."""
+
+    class Kind(models.TextChoices):
+        XENTRAL_AUTH = "xentral_auth", "Xentral rejected the hub's token"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.TextField()
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.message[:80]

@@ -1,0 +1,76 @@
+"""Writes on the shared core: channels and their API keys."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.models import ApiKey, Channel, Scope
+
+KEY_PREFIX = "xh_"
+
+
+def hash_api_key(raw_key: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is as safe as a slow one and keeps
+    # authentication cheap on every request.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def parse_scopes(raw: str | list[str]) -> list[str]:
+    """Scopes from `a,b` or a list; unknown ones raise ValueError naming them."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    scopes = sorted({s.strip() for s in items if s.strip()})
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        raise ValueError(
+            f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(Scope.values)}"
+        )
+    return scopes
+
+
+@transaction.atomic
+def api_key_create(*, channel: Channel, scopes: list[str], name: str = "") -> tuple[ApiKey, str]:
+    """Create a key for the channel; returns the row and the raw key, which is never stored."""
+    prefix = secrets.token_hex(6)
+    raw_key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        channel=channel,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_api_key(raw_key),
+        scopes=parse_scopes(scopes),
+    )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+
+
+def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key` (with its channel), or None."""
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    prefix, _, _ = raw_key.removeprefix(KEY_PREFIX).partition("_")
+    api_key = (
+        ApiKey.objects.select_related("channel")
+        .filter(prefix=prefix, revoked_at__isnull=True, channel__is_active=True)
+        .first()
+    )
+    if api_key is None or not secrets.compare_digest(api_key.key_hash, hash_api_key(raw_key)):
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return api_key
+
+
+@transaction.atomic
+def channel_create(*, name: str, scopes: list[str], **fields) -> tuple[Channel, str]:
+    """Create a channel with one API key; returns the channel and the raw key."""
+    channel = Channel.objects.create(name=name, **fields)
+    _, raw_key = api_key_create(channel=channel, scopes=scopes, name="initial")
+    return channel, raw_key

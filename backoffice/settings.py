@@ -1,0 +1,208 @@
+"""Settings of the Xentral Hub, read from the environment (DESIGN section 9).
+
+Every setting has a safe default for local use: SQLite, django-q2's ORM broker and the built-in
+Xentral sandbox on 127.0.0.1:8765.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me-in-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "backoffice",
+    "orders",
+    "catalog",
+    "stock",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backoffice.urls"
+WSGI_APPLICATION = "backoffice.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hub.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers wait for the lock instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT_S", default=30),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory: the live server, workers and helper processes of a test share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hub.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hub@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Security (clean under `manage.py check --deploy` with DEBUG=False) ---------------------
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["backoffice.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["backoffice.api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["backoffice.api.throttling.ChannelRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"channel": env.str("API_CHANNEL_RATE", default="600/min")},
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "backoffice.api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Xentral Hub API",
+    "DESCRIPTION": "Orders, catalog imports and stock for sales channels connected to Xentral.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Requests above this size answer 413 (DESIGN section 7); catalog files may be larger.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = CATALOG_IMPORT_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = CATALOG_IMPORT_MAX_BYTES
+
+# --- Xentral --------------------------------------------------------------------------------
+XENTRAL_URL = env.str("XENTRAL_URL", default="http://127.0.0.1:8765")
+XENTRAL_TOKEN = env.str("XENTRAL_TOKEN", default="sandbox-token")
+XENTRAL_CONNECT_TIMEOUT_S = env.float("XENTRAL_CONNECT_TIMEOUT_S", default=3.05)
+XENTRAL_READ_TIMEOUT_S = env.float("XENTRAL_READ_TIMEOUT_S", default=20.0)
+# A web request never sleeps longer than this for the rate limit; longer waits raise instead.
+XENTRAL_MAX_INLINE_WAIT_S = env.float("XENTRAL_MAX_INLINE_WAIT_S", default=2.0)
+XENTRAL_GET_RETRIES = env.int("XENTRAL_GET_RETRIES", default=2)
+XENTRAL_RATE_LIMIT = env.int("XENTRAL_RATE_LIMIT", default=100)
+XENTRAL_RATE_WINDOW_S = env.float("XENTRAL_RATE_WINDOW_S", default=60.0)
+# Shares of the limit that bulk purposes may use per window; orders are never capped.
+XENTRAL_BUDGET_SHARES = {
+    "catalog": env.float("XENTRAL_BUDGET_CATALOG", default=0.60),
+    "stock": env.float("XENTRAL_BUDGET_STOCK", default=0.20),
+}
+XENTRAL_OPENAPI_DIR = env.str(
+    "XENTRAL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "xentral-openapi")
+)
+
+
+def _tax_rates(raw: str) -> dict[str, Decimal]:
+    rates = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        category, _, rate = part.partition("=")
+        rates[category.strip()] = Decimal(rate.strip())
+    return rates
+
+
+TAX_RATES = _tax_rates(env.str("TAX_RATES", default="standard=19,reduced=7,free=0"))
+
+# --- Orders ---------------------------------------------------------------------------------
+ORDER_RETRY_BASE_S = env.float("ORDER_RETRY_BASE_S", default=30.0)
+ORDER_RETRY_CAP_S = env.float("ORDER_RETRY_CAP_S", default=3600.0)
+ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
+
+# --- Jobs (django-q2) -----------------------------------------------------------------------
+Q2_REDIS_URL = env.str("Q2_REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "hub",
+    "workers": env.int("Q2_WORKERS", default=2),
+    "timeout": env.int("Q2_TIMEOUT_S", default=600),
+    # Longer than timeout, or a slow task is handed out twice.
+    "retry": env.int("Q2_RETRY_S", default=720),
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 500,
+    "ack_failures": True,
+    "sync": env.bool("Q2_SYNC", default=False),
+    "label": "Jobs",
+}
+if Q2_REDIS_URL:
+    Q_CLUSTER["redis"] = Q2_REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+HUB_REQUIRE_ALL = env.bool("HUB_REQUIRE_ALL", default=False)

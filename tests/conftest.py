@@ -1,0 +1,102 @@
+"""Suite-wide fixtures: one sandbox process per test session (reset per test), the OpenAPI
+contract check of every request the hub sent, and a real Chromium for browser tests."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support import SANDBOX_TOKEN, Sandbox, skip_or_fail, start_sandbox
+
+HUB_USER_AGENT_PREFIX = "xentral-hub/"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    proc, url = start_sandbox("--rate-limit", "off", "--token", SANDBOX_TOKEN)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings, request) -> Sandbox:
+    """A clean sandbox, and the hub's settings pointing at it. After the test, every request
+    the hub's client sent is checked against Xentral's OpenAPI documents."""
+    control = Sandbox(sandbox_server)
+    control.reset()
+    settings.XENTRAL_URL = sandbox_server
+    settings.XENTRAL_TOKEN = SANDBOX_TOKEN
+    yield control
+    if request.node.get_closest_marker("no_contract"):
+        return
+    _check_contract(control)
+
+
+def _check_contract(control: Sandbox) -> None:
+    from tests.contract import get_contract
+
+    contract = get_contract()
+    if contract is None:
+        return  # tests/test_contract.py skips (or fails under HUB_REQUIRE_ALL) for this
+    try:
+        entries = control.requests()
+    except requests.RequestException:
+        return
+    problems = []
+    for entry in entries:
+        agent = entry.get("headers", {}).get("User-Agent", "")
+        if agent.startswith(HUB_USER_AGENT_PREFIX):
+            problems += [
+                f"{entry['method']} {entry['path']}: {p}" for p in contract.violations(entry)
+            ]
+    assert not problems, "requests off the Xentral OpenAPI contract:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (no browser download)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        skip_or_fail("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # alongside it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def openapi_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.XENTRAL_OPENAPI_DIR)
