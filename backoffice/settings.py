@@ -4,6 +4,7 @@ Every setting has a safe default for local use: SQLite, django-q2's ORM broker a
 Xentral sandbox on 127.0.0.1:8765.
 """
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,8 +77,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env.int("SQLITE_BUSY_TIMEOUT_S", default=30),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not memory: the live server, workers and helper processes of a test share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-hub.sqlite3")}
+    # A file, not memory, so the live server's threads and helper processes of a test can share
+    # it (pass them DATABASE_URL=sqlite:///<connection NAME>); one per test run, so concurrent
+    # runs never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("HUB_TEST_DB", default=str(VAR_DIR / f"test-hub-{os.getpid()}.sqlite3"))
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

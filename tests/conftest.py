@@ -13,6 +13,13 @@ from tests.support import SANDBOX_TOKEN, Sandbox, skip_or_fail, start_sandbox
 HUB_USER_AGENT_PREFIX = "xentral-hub/"
 
 
+@pytest.fixture(autouse=True)
+def _roomy_rate_budget(settings):
+    """The suite's sandbox has no rate limit; budget tests set their own, smaller figures."""
+    settings.XENTRAL_RATE_LIMIT = 1_000_000
+    settings.XENTRAL_MAX_INLINE_WAIT_S = 0.5
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     proc, url = start_sandbox("--rate-limit", "off", "--token", SANDBOX_TOKEN)
