@@ -1,1 +1,150 @@
-"""Models of the orders app."""
+"""Orders as channels sent them, their timeline, customer bindings and webhook deliveries."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from backoffice.models import Channel
+
+
+class OrderStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued for retry"
+    PROCESSING = "processing", "Processing"
+    CREATED = "created", "Created in Xentral"
+    FAILED = "failed", "Failed"
+    RESOLVED = "resolved", "Resolved by staff"
+
+
+class OrderRequest(models.Model):
+    """One order as the channel sent it, and what became of it in Xentral."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    reference = models.CharField(max_length=64)
+    payload = models.JSONField(help_text="The validated payload as the channel sent it.")
+    payload_hash = models.CharField(max_length=64)
+    customer_email = models.CharField(max_length=254, blank=True, default="", db_index=True)
+    skus = models.TextField(blank=True, default="", help_text="SKUs of the items, for search.")
+    payment_status = models.CharField(max_length=50, blank=True, default="")
+    custom_fields = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, db_index=True
+    )
+    xentral_order_id = models.CharField(max_length=20, blank=True, default="")
+    xentral_order_number = models.CharField(max_length=50, blank=True, default="", db_index=True)
+    xentral_customer_id = models.CharField(max_length=20, blank=True, default="")
+    xentral_customer_number = models.CharField(max_length=50, blank=True, default="")
+    customer_created = models.BooleanField(default=False)
+    errors = models.JSONField(default=list, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    import_attempted = models.BooleanField(
+        default=False, help_text="An import call was sent once: look the order up before another."
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "reference"], name="order_reference_per_channel"
+            )
+        ]
+        permissions = [("resubmit_orderrequest", "Can resubmit and resolve orders")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.reference}"
+
+
+class OrderEventKind(models.TextChoices):
+    RECEIVED = "received", "Received"
+    STATUS = "status", "Status changed"
+    CUSTOMER_FOUND = "customer_found", "Customer found"
+    CUSTOMER_CREATED = "customer_created", "Customer created"
+    XENTRAL_CALL = "xentral_call", "Xentral call"
+    CREATED = "created", "Created in Xentral"
+    FAILED = "failed", "Failed"
+    RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
+    RESUBMITTED = "resubmitted", "Resubmitted"
+    RESOLVED = "resolved", "Resolved"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class OrderEvent(models.Model):
+    """A step in an order's timeline; payload changes keep the old payload in `data`."""
+
+    order = models.ForeignKey(OrderRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=OrderEventKind.choices)
+    message = models.TextField(blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message[:60]}"
+
+
+class CustomerLinkKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    NUMBER = "number", "Customer number"
+
+
+class CustomerLink(models.Model):
+    """A normalised e-mail or customer number bound to a Xentral customer (any channel)."""
+
+    kind = models.CharField(max_length=10, choices=CustomerLinkKind.choices)
+    value = models.CharField(max_length=254)
+    xentral_customer_id = models.CharField(max_length=20)
+    xentral_customer_number = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="customer_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} -> {self.xentral_customer_id}"
+
+
+class WebhookStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook event for one order to the channel's URL, retried with backoff."""
+
+    order = models.ForeignKey(OrderRequest, on_delete=models.CASCADE, related_name="webhooks")
+    event = models.CharField(max_length=30)
+    url = models.URLField(max_length=500)
+    body = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=WebhookStatus.choices, default=WebhookStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    signature_timestamp = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.url} ({self.status})"

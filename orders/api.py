@@ -1,0 +1,127 @@
+"""The order API: `POST/GET /api/v1/orders`, `GET /api/v1/orders/{id}` (thin views)."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.api.problems import problem_response
+from orders import selectors
+from orders.models import OrderStatus
+from orders.serializers import (
+    OrderPayloadSerializer,
+    OrderSerializer,
+    order_representation,
+    validated_payload,
+)
+from orders.services import Outcome, order_submit
+
+ORDER_SCOPES = {"POST": "orders:write", "GET": "orders:read"}
+PROBLEM = OpenApiResponse(description="application/problem+json with `errors`")
+
+
+class OrderListView(APIView):
+    required_scopes = ORDER_SCOPES
+
+    @extend_schema(
+        operation_id="orders_create",
+        request=OrderPayloadSerializer,
+        responses={
+            201: OrderSerializer,
+            200: OpenApiResponse(OrderSerializer, description="Replay of the same payload"),
+            202: OpenApiResponse(OrderSerializer, description="Accepted, not created yet"),
+            400: PROBLEM,
+            401: PROBLEM,
+            403: PROBLEM,
+            409: PROBLEM,
+            413: PROBLEM,
+            415: PROBLEM,
+            422: PROBLEM,
+            429: PROBLEM,
+        },
+        summary="Submit an order for Xentral",
+    )
+    def post(self, request):
+        channel = request.user.channel
+        payload = validated_payload(
+            request.data, allow_customer_creation=channel.allow_customer_creation
+        )
+        result = order_submit(channel=channel, payload=payload)
+        order = result.order
+        body = order_representation(order, request=request)
+        location = {"Location": body["links"]["self"]}
+        if result.outcome == Outcome.CONFLICT:
+            return problem_response(
+                status_code=409,
+                title="Reference exists with another payload",
+                detail=f"Order {order.reference} exists with a different payload "
+                f"(status {order.status}); only failed orders may be resubmitted.",
+                errors=[
+                    {
+                        "field": "reference",
+                        "code": "existing_order",
+                        "message": f"Reference {order.reference} is order {order.id}",
+                    }
+                ],
+                existing_order=body,
+                headers=location,
+            )
+        if result.outcome == Outcome.FAILED:
+            return problem_response(
+                status_code=422,
+                title="The order cannot be created",
+                detail="; ".join(e["message"] for e in order.errors),
+                errors=order.errors,
+                order=body,
+                headers=location,
+            )
+        status_code = {
+            Outcome.CREATED: 201,
+            Outcome.REPLAYED: 200,
+        }.get(result.outcome, 202)
+        return Response(body, status=status_code, headers=location)
+
+    @extend_schema(
+        operation_id="orders_list",
+        parameters=[
+            OpenApiParameter("reference", str, description="Exact reference"),
+            OpenApiParameter("status", str, enum=OrderStatus.values),
+        ],
+        responses={200: OrderSerializer(many=True), 401: PROBLEM, 403: PROBLEM},
+        summary="The channel's orders",
+    )
+    def get(self, request):
+        status = request.query_params.get("status")
+        if status and status not in OrderStatus.values:
+            return problem_response(
+                status_code=400,
+                title="Invalid request",
+                errors=[
+                    {"field": "status", "code": "invalid", "message": f"Unknown status '{status}'"}
+                ],
+            )
+        orders = selectors.orders_for_channel(
+            channel=request.user.channel,
+            reference=request.query_params.get("reference"),
+            status=status,
+        )[:200]
+        return Response({"data": [order_representation(o, request=request) for o in orders]})
+
+
+class OrderDetailView(APIView):
+    required_scopes = ORDER_SCOPES
+
+    @extend_schema(
+        operation_id="orders_retrieve",
+        responses={200: OrderSerializer, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        summary="One order of the channel",
+    )
+    def get(self, request, id):
+        order = selectors.order_for_channel(channel=request.user.channel, order_id=id)
+        if order is None:
+            # Another channel's order is as absent as an unknown id.
+            return problem_response(
+                status_code=404,
+                title="Order not found",
+                errors=[{"field": "id", "code": "not_found", "message": f"No order {id}"}],
+            )
+        return Response(order_representation(order, request=request))

@@ -1,0 +1,16 @@
+"""django-q2 schedules of the orders app (upserted by `manage.py setup_schedules`)."""
+
+SCHEDULES = [
+    {
+        "name": "orders: retry due orders",
+        "func": "orders.tasks.retry_due_orders",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        "name": "orders: deliver due webhooks",
+        "func": "orders.tasks.deliver_due_webhooks",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+]

@@ -1,0 +1,262 @@
+"""The order payload as channels send it, validated strictly, and the one order representation."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from orders.models import OrderRequest
+
+MAX_ITEMS = 500
+REQUIRED_MESSAGES = {
+    "required": "Required field '{field}' is missing",
+    "null": "Required field '{field}' is missing",
+    "blank": "Required field '{field}' is missing",
+}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects unknown fields (code `unknown_field`) and says which required field is missing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            for code, template in REQUIRED_MESSAGES.items():
+                field.error_messages[code] = template.format(field=name)
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, dict):
+            unknown = {
+                key: [serializers.ErrorDetail(f"Unknown field '{key}'", code="unknown_field")]
+                for key in data
+                if key not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+def _optional_char(max_length: int = 255, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_null=True, allow_blank=True, **kwargs
+    )
+
+
+class CountryField(serializers.RegexField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            r"^[A-Z]{2}$",
+            error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code, e.g. DE"},
+            **kwargs,
+        )
+
+
+ADDRESS_FIELDS = ("name", "street", "zip", "city", "country")
+
+
+class CustomerSerializer(StrictSerializer):
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+    number = _optional_char(50)
+    name = _optional_char()
+    company = _optional_char()
+    vat_id = _optional_char(50)
+    phone = _optional_char(50)
+    street = _optional_char()
+    zip = _optional_char(20)
+    city = _optional_char()
+    country = CountryField(required=False, allow_null=True, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("email") and not attrs.get("number"):
+            raise serializers.ValidationError(
+                {
+                    "email": [
+                        serializers.ErrorDetail(
+                            REQUIRED_MESSAGES["required"].format(field="email"), code="required"
+                        )
+                    ]
+                }
+            )
+        creatable = self.context.get("allow_customer_creation", False) and not attrs.get("number")
+        if creatable:
+            missing = {
+                name: [
+                    serializers.ErrorDetail(
+                        REQUIRED_MESSAGES["required"].format(field=name), code="required"
+                    )
+                ]
+                for name in ADDRESS_FIELDS
+                if not attrs.get(name)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class DeliveryAddressSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255)
+    company = _optional_char()
+    street = serializers.CharField(max_length=255)
+    zip = serializers.CharField(max_length=20)
+    city = serializers.CharField(max_length=255)
+    country = CountryField()
+
+
+class ItemSerializer(StrictSerializer):
+    sku = serializers.CharField(max_length=100, required=False)
+    external_number = serializers.CharField(max_length=100, required=False)
+    target = serializers.CharField(max_length=20, required=False)
+    quantity = serializers.DecimalField(
+        max_digits=14, decimal_places=4, min_value=Decimal("0.0001"), coerce_to_string=True
+    )
+    price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        coerce_to_string=True,
+    )
+
+    def validate(self, attrs):
+        if attrs.get("sku"):
+            if attrs.get("external_number") or attrs.get("target"):
+                raise serializers.ValidationError(
+                    {
+                        "sku": [
+                            serializers.ErrorDetail(
+                                "Send either 'sku' or 'external_number' with 'target'",
+                                code="invalid",
+                            )
+                        ]
+                    }
+                )
+            return attrs
+        if attrs.get("external_number") or attrs.get("target"):
+            missing = [name for name in ("external_number", "target") if not attrs.get(name)]
+            if missing:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            serializers.ErrorDetail(
+                                REQUIRED_MESSAGES["required"].format(field=name), code="required"
+                            )
+                        ]
+                        for name in missing
+                    }
+                )
+            return attrs
+        raise serializers.ValidationError(
+            {
+                "sku": [
+                    serializers.ErrorDetail(
+                        REQUIRED_MESSAGES["required"].format(field="sku"), code="required"
+                    )
+                ]
+            }
+        )
+
+
+class OrderPayloadSerializer(StrictSerializer):
+    """What a channel posts to `/api/v1/orders`; the validated data is stored as the payload."""
+
+    reference = serializers.CharField(min_length=1, max_length=64)
+    customer = CustomerSerializer()
+    delivery_address = DeliveryAddressSerializer(required=False, allow_null=True)
+    items = ItemSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    shipping = _optional_char(50)
+    payment = _optional_char(50)
+    payment_status = _optional_char(50)
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        required=False,
+        default="EUR",
+        error_messages={"invalid": "Use an ISO 4217 code, e.g. EUR"},
+    )
+    prices = serializers.ChoiceField(choices=["net", "gross"], required=False, default="net")
+    notes = _optional_char(5000)
+    custom_fields = serializers.DictField(required=False, default=dict)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].error_messages["empty"] = "At least one item is required"
+        self.fields["items"].error_messages["max_length"] = f"At most {MAX_ITEMS} items"
+
+
+def validated_payload(data, *, allow_customer_creation: bool) -> dict:
+    """The JSON-ready validated payload (decimals as strings); raises ValidationError."""
+    serializer = OrderPayloadSerializer(
+        data=data, context={"allow_customer_creation": allow_customer_creation}
+    )
+    serializer.is_valid(raise_exception=True)
+    return _plain(serializer.validated_data)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class XentralPartSerializer(serializers.Serializer):
+    order_id = serializers.CharField(allow_null=True)
+    order_number = serializers.CharField(allow_null=True)
+    customer_id = serializers.CharField(allow_null=True)
+    customer_number = serializers.CharField(allow_null=True)
+    customer_created = serializers.BooleanField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class OrderSerializer(serializers.Serializer):
+    """The one order representation: API answers, GET and webhooks."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    errors = ErrorSerializer(many=True)
+    xentral = XentralPartSerializer()
+    created_at = serializers.DateTimeField()
+    links = serializers.DictField(child=serializers.URLField())
+
+
+def order_representation(order: OrderRequest, *, request=None, base_url: str = "") -> dict:
+    path = reverse("orders:order-detail", kwargs={"id": order.id})
+    if request is not None:
+        url = request.build_absolute_uri(path)
+    else:
+        url = f"{base_url.rstrip('/')}{path}"
+    return {
+        "id": str(order.id),
+        "reference": order.reference,
+        "status": order.status,
+        "attempts": order.attempts,
+        "next_attempt_at": order.next_attempt_at.isoformat() if order.next_attempt_at else None,
+        "errors": order.errors or [],
+        "xentral": {
+            "order_id": order.xentral_order_id or None,
+            "order_number": order.xentral_order_number or None,
+            "customer_id": order.xentral_customer_id or None,
+            "customer_number": order.xentral_customer_number or None,
+            "customer_created": order.customer_created,
+        },
+        "created_at": order.created_at.isoformat(),
+        "links": {"self": url},
+    }

@@ -1,0 +1,16 @@
+"""django-q2 tasks of the orders app: thin wrappers that take ids and are safe to run twice."""
+
+from orders.services import orders_retry_due
+from orders.webhooks import webhook_deliver, webhooks_deliver_due
+
+
+def retry_due_orders() -> int:
+    return orders_retry_due()
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    return webhook_deliver(delivery_id=delivery_id).status
+
+
+def deliver_due_webhooks() -> int:
+    return webhooks_deliver_due()

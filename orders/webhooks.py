@@ -1,0 +1,108 @@
+"""Signed webhooks to channels: the signature scheme and the delivery with backoff."""
+
+import hashlib
+import hmac
+import json
+import random
+import time
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import OrderRequest, WebhookDelivery, WebhookStatus
+
+SIGNATURE_HEADER = "X-Hub-Signature"
+MAX_WEBHOOK_ATTEMPTS = 8
+WEBHOOK_RETRY_BASE_S = 30.0
+WEBHOOK_RETRY_CAP_S = 3600.0
+
+
+def sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix>,v1=<hex HMAC-SHA256 over b"<t>." + body>`; receivers recompute and compare."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def webhook_enqueue(
+    *, order: OrderRequest, event: str, representation: dict
+) -> WebhookDelivery | None:
+    """Record a delivery for the channel's URL (if any) and hand it to a worker after commit."""
+    url = order.channel.webhook_url
+    if not url:
+        return None
+    delivery = WebhookDelivery.objects.create(
+        order=order,
+        event=event,
+        url=url,
+        body={"event": event, "order": representation},
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue_task(delivery.pk))
+    return delivery
+
+
+def _enqueue_task(delivery_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.deliver_webhook", delivery_id, task_name=f"webhook-{delivery_id}")
+
+
+def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
+    """Send one pending delivery; on failure schedule the next attempt (safe to run twice)."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_S * 3))
+    delivery = WebhookDelivery.objects.select_related("order__channel").get(pk=delivery_id)
+    if not claimed:
+        return delivery
+    raw = json.dumps(delivery.body, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "xentral-hub/1.0",
+        SIGNATURE_HEADER: sign(
+            secret=delivery.order.channel.webhook_secret, timestamp=timestamp, body=raw
+        ),
+    }
+    code, error = None, ""
+    try:
+        response = requests.post(
+            delivery.url, data=raw, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_S
+        )
+        code = response.status_code
+        if not 200 <= code < 300:
+            error = f"HTTP {code}: {response.text[:300]}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    delivery.attempts += 1
+    delivery.response_code = code
+    delivery.last_error = error
+    delivery.signature_timestamp = timestamp
+    if not error:
+        delivery.status = WebhookStatus.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= MAX_WEBHOOK_ATTEMPTS:
+        delivery.status = WebhookStatus.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delay = min(WEBHOOK_RETRY_CAP_S, WEBHOOK_RETRY_BASE_S * 2**delivery.attempts)
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=random.uniform(0, delay))
+    delivery.save()
+    return delivery
+
+
+def webhooks_deliver_due() -> int:
+    """Deliver every pending delivery that is due; the sweeper schedule calls this."""
+    due = WebhookDelivery.objects.filter(
+        status=WebhookStatus.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("pk", flat=True)[:200]
+    count = 0
+    for delivery_id in list(due):
+        webhook_deliver(delivery_id=delivery_id)
+        count += 1
+    return count
