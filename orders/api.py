@@ -1,5 +1,6 @@
 """The order API: `POST/GET /api/v1/orders`, `GET /api/v1/orders/{id}` (thin views)."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,17 @@ from orders.serializers import (
     validated_payload,
 )
 from orders.services import Outcome, order_submit
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents the channel API key as HTTP bearer auth in the schema."""
+
+    target_class = "backoffice.api.auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "A channel's API key"}
+
 
 ORDER_SCOPES = {"POST": "orders:write", "GET": "orders:read"}
 PROBLEM = OpenApiResponse(description="application/problem+json with `errors`")

@@ -195,8 +195,30 @@ def validated_payload(data, *, allow_customer_creation: bool) -> dict:
     serializer = OrderPayloadSerializer(
         data=data, context={"allow_customer_creation": allow_customer_creation}
     )
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise serializers.ValidationError(_api_codes(serializer.errors))
     return _plain(serializer.validated_data)
+
+
+API_CODES = {"required", "invalid", "unknown_field"}
+
+
+def _api_codes(detail):
+    """The API promises three codes: required, invalid, unknown_field; list errors keyed by
+    position become lists so paths read `items[1].sku`."""
+    if isinstance(detail, dict):
+        if detail and all(isinstance(key, int) for key in detail):
+            items = [{} for _ in range(max(detail) + 1)]
+            for index, value in detail.items():
+                items[index] = _api_codes(value)
+            return items
+        return {key: _api_codes(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_api_codes(item) for item in detail]
+    code = getattr(detail, "code", "invalid")
+    if code in ("null", "blank"):
+        code = "required"
+    return serializers.ErrorDetail(str(detail), code=code if code in API_CODES else "invalid")
 
 
 def _plain(value):

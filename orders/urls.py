@@ -6,7 +6,12 @@ from orders.api import OrderDetailView, OrderListView
 
 app_name = "orders"
 
+ORDER_ID = r"(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+
 urlpatterns = [
-    re_path(r"^orders/?$", OrderListView.as_view(), name="order-list"),
-    re_path(r"^orders/(?P<id>[0-9a-fA-F-]{36})/?$", OrderDetailView.as_view(), name="order-detail"),
+    re_path(r"^orders$", OrderListView.as_view(), name="order-list"),
+    re_path(rf"^orders/{ORDER_ID}$", OrderDetailView.as_view(), name="order-detail"),
+    # The same views with a trailing slash, left out of the schema so each path appears once.
+    re_path(r"^orders/$", OrderListView.as_view(schema=None)),
+    re_path(rf"^orders/{ORDER_ID}/$", OrderDetailView.as_view(schema=None)),
 ]

@@ -108,7 +108,7 @@ class Sandbox:
     def clear_requests(self) -> None:
         self._call("DELETE", "requests")
 
-    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+    def api(self, method: str, path: str, **kwargs) -> "requests.Response":
         """A raw call to the sandbox's Xentral API with the right token and Accept header."""
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         headers.update(kwargs.pop("headers", {}))
