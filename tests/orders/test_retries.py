@@ -1,0 +1,155 @@
+"""Transient failures: accepted with 202, retried later, never two Xentral orders."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from backoffice.models import StaffAlert
+from orders.models import OrderEvent, OrderRequest, OrderStatus
+from orders.services import orders_retry_due
+from tests.orders.conftest import imports, order_payload, sales_orders
+
+pytestmark = pytest.mark.django_db(transaction=True)
+IMPORT = "/api/v1/salesOrders/actions/import"
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries(settings):
+    settings.ORDER_RETRY_BASE_S = 0.01
+    settings.ORDER_RETRY_CAP_S = 0.05
+    settings.ORDER_MAX_ATTEMPTS = 3
+
+
+def _make_due() -> None:
+    OrderRequest.objects.filter(status=OrderStatus.QUEUED).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_503_is_accepted_with_202_and_created_by_the_retry(hub, demo):
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 503}])
+
+    response = hub.post_order(order_payload())
+
+    assert response.status_code == 202
+    assert response.headers["Location"] == response.json()["links"]["self"]
+    order = OrderRequest.objects.get()
+    assert order.status == OrderStatus.QUEUED
+    assert order.attempts == 1
+    assert order.next_attempt_at is not None
+    assert "503" in order.last_error or "Unavailable" in order.last_error
+    _make_due()
+
+    assert orders_retry_due() == 1
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CREATED
+    assert len(sales_orders(demo, "SHOP-12345")) == 1
+    assert hub.get(f"/api/v1/orders/{order.pk}").json()["status"] == "created"
+
+
+def test_commit_then_drop_is_found_by_lookup_and_never_imported_twice(hub, demo):
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "drop": True}])
+
+    response = hub.post_order(order_payload())
+
+    assert response.status_code == 202
+    assert len(sales_orders(demo, "SHOP-12345")) == 1
+    _make_due()
+    orders_retry_due()
+
+    order = OrderRequest.objects.get()
+    assert order.status == OrderStatus.CREATED
+    assert order.xentral_order_id == str(sales_orders(demo, "SHOP-12345")[0]["id"])
+    assert len(imports(demo)) == 1
+    assert demo.requests(path_prefix="/api/v1/salesOrders", method="GET")
+    assert len(sales_orders(demo, "SHOP-12345")) == 1
+
+
+def test_rate_limited_import_is_queued(hub, demo):
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 429}])
+
+    response = hub.post_order(order_payload())
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "queued"
+
+
+def test_past_the_attempt_limit_the_order_fails_for_staff(hub, demo):
+    demo.faults(errorRate=1.0, errorStatus=503, paths=[IMPORT])
+    hub.post_order(order_payload())
+
+    for _ in range(3):
+        _make_due()
+        orders_retry_due()
+
+    order = OrderRequest.objects.get()
+    assert order.status == OrderStatus.FAILED
+    assert order.errors[0]["code"] == "xentral_unavailable"
+    assert sales_orders(demo) == []
+
+
+def test_rejected_token_keeps_order_queued_and_alerts_staff_once(hub, demo, settings):
+    settings.XENTRAL_TOKEN = "wrong-token"
+
+    first = hub.post_order(order_payload(reference="AUTH-1"))
+    second = hub.post_order(order_payload(reference="AUTH-2"))
+
+    assert first.status_code == 202
+    assert second.status_code == 202
+    assert first.json()["errors"][0]["code"] == "xentral_configuration"
+    assert "configuration" in first.json()["errors"][0]["message"]
+    assert StaffAlert.objects.filter(kind=StaffAlert.Kind.XENTRAL_AUTH).count() == 1
+    settings.XENTRAL_TOKEN = demo.token
+    _make_due()
+    orders_retry_due()
+    assert set(OrderRequest.objects.values_list("status", flat=True)) == {OrderStatus.CREATED}
+
+
+def test_stale_processing_claim_is_requeued_and_completed(hub, demo, channel):
+    from orders.serializers import validated_payload
+    from orders.services import order_submit
+
+    payload = validated_payload(order_payload(), allow_customer_creation=True)
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 503}])
+    order_submit(channel=channel, payload=payload)
+    # A worker claimed it and died.
+    OrderRequest.objects.update(
+        status=OrderStatus.PROCESSING, claimed_at=timezone.now() - timedelta(hours=1)
+    )
+
+    orders_retry_due()
+    _make_due()
+    orders_retry_due()
+
+    assert OrderRequest.objects.get().status == OrderStatus.CREATED
+    assert OrderEvent.objects.filter(message__contains="interrupted").exists()
+    assert len(sales_orders(demo, "SHOP-12345")) == 1
+
+
+def test_simultaneous_identical_requests_create_exactly_one_order(hub, demo):
+    """Runs on whichever database the suite runs on (SQLite or PostgreSQL)."""
+    demo.faults(latencyMs=150)
+    payload = order_payload(reference=f"RACE-{connection.vendor}")
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def post():
+        barrier.wait()
+        statuses.append(hub.post_order(payload).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert len(statuses) == 8
+    assert set(statuses) <= {200, 201, 202}
+    assert statuses.count(201) == 1
+    assert len(imports(demo)) == 1
+    assert len(sales_orders(demo, payload["reference"])) == 1
+    assert OrderRequest.objects.count() == 1
