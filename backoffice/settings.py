@@ -189,6 +189,8 @@ ORDER_RETRY_BASE_S = env.float("ORDER_RETRY_BASE_S", default=30.0)
 ORDER_RETRY_CAP_S = env.float("ORDER_RETRY_CAP_S", default=3600.0)
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
+# The hub's public URL, for absolute order links where no request is at hand (webhooks, retries).
+HUB_BASE_URL = env.str("HUB_BASE_URL", default="http://localhost:8000")
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------
 Q2_REDIS_URL = env.str("Q2_REDIS_URL", default="")
