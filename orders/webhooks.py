@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import logging
 import random
 import time
 from datetime import timedelta
@@ -13,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderRequest, WebhookDelivery, WebhookStatus
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 MAX_WEBHOOK_ATTEMPTS = 8
@@ -47,7 +50,11 @@ def webhook_enqueue(
 def _enqueue_task(delivery_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("orders.tasks.deliver_webhook", delivery_id, task_name=f"webhook-{delivery_id}")
+    try:
+        async_task("orders.tasks.deliver_webhook", delivery_id, task_name=f"webhook-{delivery_id}")
+    except Exception:
+        # The order is already committed; the sweeper schedule delivers what the broker missed.
+        logger.exception("could not enqueue webhook delivery %s", delivery_id)
 
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
