@@ -1,21 +1,134 @@
 """XentralClient: the only code that speaks HTTP to Xentral (or the built-in sandbox).
 
-INTERFACE STUB - being implemented. Other code relies on exactly these names and signatures.
+One pooled `requests.Session` per process, bearer auth, JSON headers, paging and filters, typed
+errors, pacing by Xentral's rate-limit headers, the shared per-purpose budget, and a logged
+`XentralCall` for every call.
 """
 
-from collections.abc import Iterator
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from backoffice.models import Purpose
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests.adapters import HTTPAdapter
+
+from backoffice.models import Purpose, XentralCall
+from backoffice.xentral.budget import RateBudget
+from backoffice.xentral.errors import (
+    XentralAuthError,
+    XentralConflict,
+    XentralError,
+    XentralNotFound,
+    XentralRateLimited,
+    XentralRequestError,
+    XentralUnavailable,
+    XentralValidationError,
+)
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "xentral-hub/1.0"
 MAX_PAGE_SIZE = 50
+LIST_OPERATORS = frozenset({"in", "notIn"})
+EXCERPT_CHARS = 2000
+# Xentral's advice: full speed above 50 % remaining, ~50 ms apart below, ~200 ms below 25 %.
+PACING_STEPS = ((0.25, 0.2), (0.5, 0.05))
+DEFAULT_RETRY_AFTER_S = 60.0
+
+_session_lock = threading.Lock()
+_session: requests.Session | None = None
+
+
+def shared_session() -> requests.Session:
+    """The process's pooled session (connection pools are thread-safe)."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            _session = session
+        return _session
+
+
+class Pacing:
+    """What the last response said about the remaining budget, shared within the process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.remaining: int | None = None
+        self.limit: int | None = None
+
+    def observe(self, headers) -> None:
+        try:
+            remaining = int(headers["X-RateLimit-Remaining"])
+            limit = int(headers["X-RateLimit-Limit"])
+        except (KeyError, TypeError, ValueError):
+            return
+        with self.lock:
+            self.remaining, self.limit = remaining, limit
+
+    def delay(self) -> float:
+        with self.lock:
+            if not self.limit or self.remaining is None:
+                return 0.0
+            ratio = self.remaining / self.limit
+        for threshold, pause in PACING_STEPS:
+            if ratio < threshold:
+                return pause
+        return 0.0
+
+
+_pacing = Pacing()
 
 
 def filter_params(*conditions: tuple[str, str, Any], start: int = 0) -> dict[str, Any]:
     """`("number", "in", ["A", "B"]), ("updatedAt", "greaterThan", "...")` as Xentral's
     `filter[i][key|op|value]` query parameters (list values as `filter[i][value][]`)."""
-    raise NotImplementedError
+    params: dict[str, Any] = {}
+    for index, (key, op, value) in enumerate(conditions, start=start):
+        params[f"filter[{index}][key]"] = key
+        params[f"filter[{index}][op]"] = op
+        if op in LIST_OPERATORS or isinstance(value, list | tuple | set):
+            params[f"filter[{index}][value][]"] = [str(v) for v in value]
+        else:
+            params[f"filter[{index}][value]"] = _plain(value)
+    return params
+
+
+def order_params(*fields: tuple[str, str], start: int = 0) -> dict[str, str]:
+    """`("updatedAt", "asc")` as `order[i][field]`, `order[i][dir]`."""
+    params = {}
+    for index, (field, direction) in enumerate(fields, start=start):
+        params[f"order[{index}][field]"] = field
+        params[f"order[{index}][dir]"] = direction
+    return params
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def id_from_location(location: str) -> str:
+    """The new resource's id: the last segment of `Location` (absolute or relative)."""
+    path = urlsplit(location).path.rstrip("/")
+    return path.rsplit("/", 1)[-1]
+
+
+class XentralResponse:
+    def __init__(self, status: int, data: Any, headers):
+        self.status = status
+        self.data = data
+        self.headers = headers
 
 
 class XentralClient:
@@ -26,40 +139,266 @@ class XentralClient:
     calls so a service can report what an operation cost.
     """
 
-    def __init__(self, *, purpose: Purpose | str = Purpose.SYNC, subject: Any = None, **options):
+    def __init__(
+        self,
+        *,
+        purpose: Purpose | str = Purpose.SYNC,
+        subject: Any = None,
+        base_url: str | None = None,
+        token: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        budget: RateBudget | None = None,
+        pacing: Pacing | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_inline_wait_s: float | None = None,
+        get_retries: int | None = None,
+    ):
         self.purpose = Purpose(purpose)
         self.subject = subject
+        self.base_url = (base_url or settings.XENTRAL_URL).rstrip("/")
+        self.token = token if token is not None else settings.XENTRAL_TOKEN
+        self.clock = clock
+        self.sleep = sleep
+        self.session = session or shared_session()
+        self.budget = budget or RateBudget(sleep=sleep)
+        self.pacing = pacing or _pacing
+        self.timeout = timeout or (
+            settings.XENTRAL_CONNECT_TIMEOUT_S,
+            settings.XENTRAL_READ_TIMEOUT_S,
+        )
+        self.max_inline_wait_s = (
+            settings.XENTRAL_MAX_INLINE_WAIT_S if max_inline_wait_s is None else max_inline_wait_s
+        )
+        self.get_retries = settings.XENTRAL_GET_RETRIES if get_retries is None else get_retries
         self.calls_made = 0
 
     def bound(
         self, *, purpose: Purpose | str | None = None, subject: Any = None
     ) -> "XentralClient":
         """A client sharing this one's session and pacing, for another purpose or subject."""
-        raise NotImplementedError
+        return XentralClient(
+            purpose=purpose or self.purpose,
+            subject=subject if subject is not None else self.subject,
+            base_url=self.base_url,
+            token=self.token,
+            clock=self.clock,
+            sleep=self.sleep,
+            session=self.session,
+            budget=self.budget,
+            pacing=self.pacing,
+            timeout=self.timeout,
+            max_inline_wait_s=self.max_inline_wait_s,
+            get_retries=self.get_retries,
+        )
 
+    # --- verbs ------------------------------------------------------------------------------
     def get(self, path: str, *, params: dict | None = None) -> Any:
         """Parsed JSON of a GET (retried a bounded number of times on retryable errors)."""
-        raise NotImplementedError
+        return self.request("GET", path, params=params).data
 
     def create(self, path: str, json: Any) -> str:
         """POST a V1/V2 create; returns the new id (last segment of `Location`)."""
-        raise NotImplementedError
+        response = self.request("POST", path, json=json)
+        location = response.headers.get("Location", "")
+        if not location:
+            raise XentralRequestError(
+                f"POST {path} answered {response.status} without a Location header",
+                status=response.status,
+                method="POST",
+                path=path,
+            )
+        return id_from_location(location)
 
     def post(self, path: str, json: Any = None) -> Any:
         """POST (V3 creates, actions); parsed JSON body or None. Never retried."""
-        raise NotImplementedError
+        return self.request("POST", path, json=json).data
 
     def patch(self, path: str, json: Any) -> Any:
-        raise NotImplementedError
+        return self.request("PATCH", path, json=json).data
+
+    def put(self, path: str, json: Any) -> Any:
+        return self.request("PUT", path, json=json).data
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path).data
 
     def paginate(
         self, path: str, *, params: dict | None = None, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[dict]:
         """Items of a V1/V2 list across pages (`page[number]` + `page[size]`; stops at
         `extra.totalCount` or on a short page)."""
-        raise NotImplementedError
+        size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+        number, seen = 1, 0
+        while True:
+            page_params = {**(params or {}), "page[number]": number, "page[size]": size}
+            body = self.get(path, params=page_params) or {}
+            items = body.get("data") or [] if isinstance(body, dict) else body
+            yield from items
+            seen += len(items)
+            total = (body.get("extra") or {}).get("totalCount") if isinstance(body, dict) else None
+            if len(items) < size or (total is not None and seen >= int(total)):
+                return
+            number += 1
 
     def paginate_v3(
         self, path: str, *, params: dict | None = None, per_page: int = 100
     ) -> Iterator[dict]:
-        raise NotImplementedError
+        page = 1
+        while True:
+            body = self.get(path, params={**(params or {}), "page": page, "perPage": per_page})
+            items = (body or {}).get("data") or []
+            yield from items
+            links = (body or {}).get("links") or {}
+            meta = (body or {}).get("meta") or {}
+            last_page = meta.get("lastPage") or meta.get("last_page")
+            if len(items) < per_page or ("next" in links and not links["next"]):
+                return
+            if last_page is not None and page >= int(last_page):
+                return
+            page += 1
+
+    # --- the one place a request is made ---------------------------------------------------
+    def request(
+        self, method: str, path: str, *, params: dict | None = None, json: Any = None
+    ) -> XentralResponse:
+        method = method.upper()
+        attempts_left = self.get_retries if method == "GET" else 0
+        rate_limit_retried = False
+        while True:
+            try:
+                return self._send(method, path, params=params, json=json)
+            except XentralRateLimited as error:
+                # A 429 means nothing was written, so even a write may be sent again - once,
+                # and only when the wait fits in a web request.
+                if rate_limit_retried or error.retry_after > self.max_inline_wait_s:
+                    raise
+                rate_limit_retried = True
+                self.sleep(error.retry_after)
+            except XentralUnavailable:
+                if attempts_left <= 0:
+                    raise
+                attempts_left -= 1
+                backoff = 0.2 * 2 ** (self.get_retries - attempts_left - 1)
+                self.sleep(backoff * (0.5 + random.random() / 2))
+
+    def _send(self, method: str, path: str, *, params: dict | None, json: Any) -> XentralResponse:
+        pause = self.pacing.delay()
+        if pause:
+            self.sleep(pause)
+        self.budget.acquire(self.purpose)
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        started = self.clock()
+        self.calls_made += 1
+        response = None
+        try:
+            response = self.session.request(
+                method,
+                f"{self.base_url}{path}",
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout as exc:
+            error = XentralUnavailable(
+                f"Xentral did not answer {method} {path} in time", method=method, path=path
+            )
+            self._log(method, path, params, json, None, started, error=f"timeout: {exc}")
+            raise error from exc
+        except requests.RequestException as exc:
+            error = XentralUnavailable(
+                f"No answer from Xentral for {method} {path}: connection failed or dropped",
+                method=method,
+                path=path,
+            )
+            self._log(method, path, params, json, None, started, error=f"connection: {exc}")
+            raise error from exc
+        self.pacing.observe(response.headers)
+        data = _parse_body(response)
+        error = _error_for(response, data, method, path)
+        self._log(method, path, params, json, response, started, error=str(error or ""))
+        if error is not None:
+            raise error
+        return XentralResponse(response.status_code, data, response.headers)
+
+    def _log(self, method, path, params, body, response, started, *, error: str) -> None:
+        subject_type = subject_id = ""
+        if self.subject is not None and getattr(self.subject, "pk", None) is not None:
+            subject_type = self.subject._meta.label_lower
+            subject_id = str(self.subject.pk)
+        remaining = None
+        if response is not None:
+            try:
+                remaining = int(response.headers.get("X-RateLimit-Remaining"))
+            except (TypeError, ValueError):
+                remaining = None
+        try:
+            XentralCall.objects.create(
+                at=timezone.now(),
+                method=method,
+                path=path[:500],
+                query=urlencode(params or {}, doseq=True),
+                status=response.status_code if response is not None else None,
+                duration_ms=round((self.clock() - started) * 1000, 2),
+                rate_limit_remaining=remaining,
+                purpose=self.purpose,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                request_body=body,
+                response_excerpt=(response.text[:EXCERPT_CHARS] if response is not None else ""),
+                error=error[:2000],
+            )
+        except Exception:  # the call happened; a failed log line must not turn it into an error
+            logger.warning("could not log the Xentral call %s %s", method, path, exc_info=True)
+
+
+def _parse_body(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _error_for(response, data, method: str, path: str) -> XentralError | None:
+    status = response.status_code
+    if status < 400:
+        return None
+    title = ""
+    if isinstance(data, dict):
+        title = str(data.get("title") or data.get("message") or data.get("detail") or "")
+    message = f"Xentral answered {status} to {method} {path}" + (f": {title}" if title else "")
+    kwargs = {"status": status, "problem": data, "method": method, "path": path}
+    if status == 400 or status == 422:
+        return XentralValidationError(message, **kwargs)
+    if status in (401, 403):
+        return XentralAuthError(message, **kwargs)
+    if status == 404:
+        return XentralNotFound(message, **kwargs)
+    if status == 409:
+        return XentralConflict(message, **kwargs)
+    if status == 429:
+        return XentralRateLimited(message, retry_after=_retry_after(response.headers), **kwargs)
+    if status >= 500:
+        return XentralUnavailable(message, **kwargs)
+    return XentralRequestError(message, **kwargs)
+
+
+def _retry_after(headers) -> float:
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+    try:
+        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_S

@@ -1,0 +1,141 @@
+"""The shared rate budget: calls per fixed window and purpose, counted for every process.
+
+Xentral allows `XENTRAL_RATE_LIMIT` calls per `XENTRAL_RATE_WINDOW_S` for the whole instance, so
+web requests and every worker draw from one counter (a database row, or Redis when
+`Q2_REDIS_URL` is set). Bulk purposes are capped at their share; orders are never capped, so
+they always find room. A capped caller waits for the next window; it does not fail.
+
+A call is *reserved* (counted) before the check, and given back when over the cap, so two
+processes racing for the last call of a window can never both get it.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from backoffice.models import Purpose, RateWindow
+
+logger = logging.getLogger(__name__)
+
+# Old windows are dropped now and then; a day of history is plenty for the dashboard.
+KEEP_S = 24 * 3600
+
+
+def window_length() -> float:
+    return float(settings.XENTRAL_RATE_WINDOW_S)
+
+
+def current_window(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // window_length())
+
+
+def purpose_cap(purpose: str) -> int | None:
+    """Calls the purpose may make per window, or None when uncapped (orders, index sync)."""
+    share = settings.XENTRAL_BUDGET_SHARES.get(str(purpose))
+    if share is None:
+        return None
+    return max(1, int(settings.XENTRAL_RATE_LIMIT * share))
+
+
+class DatabaseCounter:
+    """`RateWindow` rows; the increment and the read share one short transaction, which holds
+    the row's write lock (SQLite IMMEDIATE, PostgreSQL row lock) until it commits."""
+
+    def usage(self, window: int) -> dict[str, int]:
+        return dict(RateWindow.objects.filter(window=window).values_list("purpose", "calls"))
+
+    def reserve(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        with transaction.atomic():
+            rows = RateWindow.objects.filter(window=window, purpose=purpose)
+            if not rows.update(calls=F("calls") + 1):
+                try:
+                    with transaction.atomic():
+                        RateWindow.objects.create(window=window, purpose=purpose, calls=1)
+                except IntegrityError:  # another process created it first
+                    rows.update(calls=F("calls") + 1)
+            if cap is None:
+                granted = True
+            else:
+                usage = self.usage(window)
+                granted = usage.get(purpose, 0) <= cap and sum(usage.values()) <= limit
+                if not granted:
+                    rows.update(calls=F("calls") - 1)
+        if granted and window % 64 == 0:
+            horizon = window - int(KEEP_S / window_length())
+            RateWindow.objects.filter(window__lt=horizon).delete()
+        return granted
+
+
+class RedisCounter:
+    def __init__(self, url: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+
+    @staticmethod
+    def _key(window: int, purpose: str) -> str:
+        return f"hub:rate:{window}:{purpose}"
+
+    def usage(self, window: int) -> dict[str, int]:
+        values = self.redis.mget([self._key(window, p) for p in Purpose.values])
+        return {p: int(v) for p, v in zip(Purpose.values, values, strict=True) if v}
+
+    def reserve(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        key = self._key(window, purpose)
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, int(window_length() * 2) + 1)
+        calls, _ = pipe.execute()
+        if cap is None:
+            return True
+        if calls <= cap and sum(self.usage(window).values()) <= limit:
+            return True
+        self.redis.decr(key)
+        return False
+
+
+_counters: dict[str, DatabaseCounter | RedisCounter] = {}
+
+
+def counter() -> DatabaseCounter | RedisCounter:
+    url = settings.Q2_REDIS_URL
+    if url not in _counters:
+        _counters[url] = RedisCounter(url) if url else DatabaseCounter()
+    return _counters[url]
+
+
+def budget_usage(window: int | None = None) -> dict[str, int]:
+    """Calls per purpose in the window (the current one by default)."""
+    return counter().usage(current_window() if window is None else window)
+
+
+class RateBudget:
+    """Grants calls: counts every one; capped purposes wait for the next window when full."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.clock = clock
+        self.sleep = sleep
+
+    def acquire(self, purpose: str) -> float:
+        """Count one call for `purpose`; returns the seconds waited for room."""
+        waited = 0.0
+        cap = purpose_cap(purpose)
+        limit = int(settings.XENTRAL_RATE_LIMIT)
+        while True:
+            now = self.clock()
+            window = current_window(now)
+            if counter().reserve(window, str(purpose), cap, limit):
+                return waited
+            pause = (window + 1) * window_length() - now + 0.001
+            logger.info("rate budget: %s waits %.2f s for the next window", purpose, pause)
+            self.sleep(pause)
+            waited += pause
