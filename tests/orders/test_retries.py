@@ -70,7 +70,8 @@ def test_commit_then_drop_is_found_by_lookup_and_never_imported_twice(hub, demo)
 
 
 def test_rate_limited_import_is_queued(hub, demo):
-    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 429}])
+    # Two in a row: the client may retry one short 429 inline before giving up.
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 429}] * 2)
 
     response = hub.post_order(order_payload())
 
