@@ -38,3 +38,36 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.name})" if self.name else self.number
+
+
+class ProductIndexSync(models.Model):
+    """Where the product index sync stands: one row, holding the `updatedAt` cursor."""
+
+    cursor = models.DateTimeField(
+        null=True, blank=True, help_text="Newest Xentral updatedAt seen; the next sync starts here."
+    )
+    last_full_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_stored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "product index sync"
+
+    def __str__(self) -> str:
+        return f"product index sync (cursor {self.cursor})"
+
+    @classmethod
+    def load(cls) -> "ProductIndexSync":
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state
+
+    def record(self, *, full: bool, cursor, stored: int) -> None:
+        from django.utils import timezone
+
+        now = timezone.now()
+        self.cursor = cursor
+        self.last_run_at = now
+        self.last_stored = stored
+        if full:
+            self.last_full_at = now
+        self.save()

@@ -1,0 +1,10 @@
+"""django-q2 schedules of the catalog app (installed by `manage.py setup_schedules`)."""
+
+SCHEDULES = [
+    {
+        "name": "hub:catalog:sync-products",
+        "func": "catalog.index_tasks.sync_products_task",
+        "schedule_type": "I",
+        "minutes": 10,
+    },
+]
