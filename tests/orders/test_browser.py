@@ -10,7 +10,10 @@ from orders.serializers import validated_payload
 from orders.services import order_submit
 from tests.orders.conftest import order_payload
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_staff_fixes_failed_order_in_the_browser(page, live_server, demo, channel):

@@ -52,12 +52,13 @@ def test_503_is_accepted_with_202_and_created_by_the_retry(hub, demo):
 
 
 def test_commit_then_drop_is_found_by_lookup_and_never_imported_twice(hub, demo):
-    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "drop": True}])
+    demo.faults(commitThenDropRate=1.0, paths=[IMPORT])
 
     response = hub.post_order(order_payload())
 
     assert response.status_code == 202
     assert len(sales_orders(demo, "SHOP-12345")) == 1
+    demo.faults()
     _make_due()
     orders_retry_due()
 
@@ -66,6 +67,19 @@ def test_commit_then_drop_is_found_by_lookup_and_never_imported_twice(hub, demo)
     assert order.xentral_order_id == str(sales_orders(demo, "SHOP-12345")[0]["id"])
     assert len(imports(demo)) == 1
     assert demo.requests(path_prefix="/api/v1/salesOrders", method="GET")
+    assert len(sales_orders(demo, "SHOP-12345")) == 1
+
+
+def test_connection_dropped_before_the_write_is_imported_on_retry(hub, demo):
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "drop": True}])
+
+    response = hub.post_order(order_payload())
+    _make_due()
+    orders_retry_due()
+
+    assert response.status_code == 202
+    assert OrderRequest.objects.get().status == OrderStatus.CREATED
+    assert len(imports(demo)) == 2
     assert len(sales_orders(demo, "SHOP-12345")) == 1
 
 
