@@ -1,0 +1,68 @@
+"""What other apps and the scheduler use from orders: selectors, schedules, demo data."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import module_loading, timezone
+
+from catalog.models import Product
+from orders.demo import populate
+from orders.models import OrderRequest, OrderStatus
+from orders.schedules import SCHEDULES
+from orders.selectors import product_ids_ordered_since, unknown_skus_seen
+from orders.serializers import validated_payload
+from orders.services import order_submit
+from tests.orders.conftest import order_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _submit(channel, **overrides):
+    payload = validated_payload(order_payload(**overrides), allow_customer_creation=True)
+    return order_submit(channel=channel, payload=payload).order
+
+
+def test_product_ids_ordered_since_lists_products_of_created_orders(demo, channel):
+    _submit(channel)
+
+    ids = product_ids_ordered_since(since=timezone.now() - timedelta(minutes=1))
+
+    expected = set(
+        Product.objects.filter(number__in=["ART-001", "ART-002"]).values_list(
+            "xentral_id", flat=True
+        )
+    )
+    assert ids == expected
+    assert product_ids_ordered_since(since=timezone.now() + timedelta(minutes=1)) == set()
+
+
+def test_unknown_skus_seen_counts_orders_per_sku(demo, channel):
+    _submit(channel, reference="U-1", items=[{"sku": "GONE-1", "quantity": 1}])
+    _submit(
+        channel,
+        reference="U-2",
+        items=[{"sku": "GONE-1", "quantity": 1}, {"sku": "GONE-2", "quantity": 1}],
+    )
+
+    seen = unknown_skus_seen()
+
+    assert [(row["sku"], row["orders"]) for row in seen] == [("GONE-1", 2), ("GONE-2", 1)]
+    assert all(row["last_seen"] for row in seen)
+
+
+def test_every_schedule_points_at_a_task_that_runs(demo):
+    for schedule in SCHEDULES:
+        task = module_loading.import_string(schedule["func"])
+        assert task() == 0
+        assert schedule["schedule_type"] == "I"
+
+
+def test_demo_populate_creates_one_order_and_one_for_staff_to_fix(demo, channel):
+    out = io.StringIO()
+
+    populate(channel=channel, stdout=out)
+
+    statuses = dict(OrderRequest.objects.values_list("reference", "status"))
+    assert statuses == {"DEMO-1001": OrderStatus.CREATED, "DEMO-1002": OrderStatus.FAILED}
+    assert "DEMO-1002: failed" in out.getvalue()
