@@ -1,0 +1,124 @@
+"""`manage.py run_hub` (what `make run` calls): sandbox, web server, worker and demo data in
+one go; Ctrl-C stops all of them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+SANDBOX_RATE_LIMIT = "6000/60"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise CommandError(f"{proc.args[3]} exited with {proc.returncode} at start")
+        if not port_free(port):
+            return
+        time.sleep(0.1)
+    raise CommandError(f"nothing listens on 127.0.0.1:{port} after {timeout:g} s")
+
+
+class Command(BaseCommand):
+    help = "Run the whole hub locally: sandbox (unless XENTRAL_URL is set), web, worker, demo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8765)
+
+    def handle(self, *args, **options):
+        port, sandbox_port = options["port"], options["sandbox_port"]
+        use_sandbox = not os.environ.get("XENTRAL_URL")
+        busy = [p for p in ([port, sandbox_port] if use_sandbox else [port]) if not port_free(p)]
+        if busy:
+            raise CommandError(
+                f"port(s) {', '.join(map(str, busy))} are in use; stop what runs there"
+            )
+        children: list[subprocess.Popen] = []
+        env = dict(os.environ)
+        try:
+            if use_sandbox:
+                sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+                env["XENTRAL_URL"] = settings.XENTRAL_URL = sandbox_url
+                state = settings.VAR_DIR / "sandbox-state.json"
+                children.append(self._start(
+                    ["run_sandbox", "--port", str(sandbox_port), "--seed", "demo",
+                     "--rate-limit", SANDBOX_RATE_LIMIT, "--state", str(state)], env,
+                ))  # fmt: skip
+                wait_for_port(sandbox_port, children[-1])
+            call_command("setup_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115
+            call_command("demo", stdout=self.stdout)
+            web = self._start(["runserver", f"127.0.0.1:{port}", "--noreload"], env)
+            children.append(web)
+            children.append(self._start(["qcluster"], env))
+            wait_for_port(port, web)
+            self._banner(port, env["XENTRAL_URL"] if use_sandbox else settings.XENTRAL_URL)
+            self._supervise(children)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop(children)
+
+    def _start(self, command: list[str], env: dict) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *command], env=env, start_new_session=True
+        )
+
+    def _banner(self, port: int, xentral_url: str) -> None:
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"Xentral Hub is running. Xentral: {xentral_url}",
+                    f"  admin     {base}/admin/   (login demo / demo)",
+                    f"  API docs  {base}/api/v1/docs",
+                    "  API key   printed above (channel 'Demo Shop')",
+                    "Ctrl-C stops everything.",
+                    "",
+                ]
+            )
+        )
+        self.stdout.flush()
+
+    def _supervise(self, children: list[subprocess.Popen]) -> None:
+        stop = {"now": False}
+
+        def on_signal(signum, frame):
+            stop["now"] = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        while not stop["now"]:
+            for child in children:
+                if child.poll() is not None:
+                    self.stderr.write(f"{' '.join(child.args[2:])} exited ({child.returncode})")
+                    return
+            time.sleep(0.3)
+
+    def _stop(self, children: list[subprocess.Popen]) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
