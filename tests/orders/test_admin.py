@@ -11,7 +11,7 @@ from orders.serializers import validated_payload
 from orders.services import order_submit
 from tests.orders.conftest import order_payload, sales_orders
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _staff(username: str, *, operator: bool) -> User:
