@@ -127,21 +127,16 @@ class Run:
         self.procs.append(sandbox)
         wait_http(f"{self.sandbox}/_sandbox/state", sandbox)
         manage(self.env, "migrate", "--noinput")
-        self.key = (
-            manage(
-                self.env,
-                "shell",
-                "-c",
-                "from backoffice.services import channel_create;"
-                "from catalog.index import products_sync;"
-                "products_sync(full=True);"
-                "_, key = channel_create(name='Bench', scopes=['orders:write', 'orders:read'],"
-                " allow_customer_creation=True, sales_channel_id='1');"
-                "print(key)",
-            )
-            .strip()
-            .splitlines()[-1]
+        manage(
+            self.env,
+            "shell",
+            "-c",
+            "from catalog.index import products_sync; products_sync(full=True)",
         )
+        self.key = manage(
+            self.env, "create_channel", "Bench", "--scopes", "orders:write,orders:read",
+            "--allow-customer-creation", "--sales-channel-id", "1",
+        ).strip().splitlines()[-1]  # fmt: skip
         hub = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "backoffice.wsgi", "-w", "2",
              "--threads", "8", "-k", "gthread", "-b", f"127.0.0.1:{hub_port}",
