@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from catalog.index import resolve_skus
 
+from catalog.index import resolve_skus
 from orders.models import CustomerLink, OrderEvent, OrderRequest, OrderStatus
 from tests.factories import channel_with_key
 from tests.orders.conftest import Hub, hub_calls, imports, order_payload, sales_orders
@@ -323,3 +323,27 @@ def test_get_order_and_filter_list_by_reference_and_status(hub, demo):
     assert one.json() == created
     assert [o["id"] for o in by_reference.json()["data"]] == [created["id"]]
     assert [o["reference"] for o in failed.json()["data"]] == ["BAD-1"]
+
+
+def test_known_customer_is_found_by_number(hub, demo):
+    [known] = [c for c in demo.state()["customers"] if c.get("number")][:1]
+    payload = order_payload()
+    payload["customer"] = {"number": known["number"]}
+
+    response = hub.post_order(payload)
+
+    assert response.status_code == 201
+    assert response.json()["xentral"]["customer_id"] == str(known["id"])
+    assert CustomerLink.objects.filter(kind="number", value=known["number"]).exists()
+    assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
+
+
+def test_unknown_customer_number_is_never_created(hub, demo):
+    payload = order_payload()
+    payload["customer"] = {"number": "99999999"}
+
+    response = hub.post_order(payload)
+
+    assert response.status_code == 422
+    assert _codes(response) == ["customer_not_found"]
+    assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
