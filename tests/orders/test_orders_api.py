@@ -347,3 +347,18 @@ def test_unknown_customer_number_is_never_created(hub, demo):
     assert response.status_code == 422
     assert _codes(response) == ["customer_not_found"]
     assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
+
+
+def test_unmapped_external_number_fails_naming_it(hub, demo):
+    payload = order_payload(items=[{"external_number": "EXT-404", "target": "1", "quantity": 1}])
+
+    response = hub.post_order(payload)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "items[0].external_number",
+            "code": "unknown_sku",
+            "message": "Item EXT-404 not found",
+        }
+    ]
