@@ -278,8 +278,9 @@ def _create_in_xentral(order: OrderRequest, client: XentralClient) -> None:
     if not order.xentral_order_id and order.import_attempted:
         _adopt_existing(order, client)
     if not order.xentral_order_id:
-        body = _import_body(order, client)
-        _save(order, import_attempted=True)
+        body, customer_fields = _import_body(order, client)
+        # One write before the import: who the customer is, and that an import was sent.
+        _save(order, import_attempted=True, **customer_fields)
         xentral_id = client.create(IMPORT_PATH, body)
         _save(order, xentral_order_id=xentral_id)
         OrderEvent.objects.create(
@@ -334,7 +335,7 @@ def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
         return
 
 
-def _import_body(order: OrderRequest, client: XentralClient) -> dict:
+def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict]:
     payload, channel = order.payload, order.channel
     errors: list[dict] = []
     products = _resolve_items(payload["items"], client, errors)
@@ -343,12 +344,11 @@ def _import_body(order: OrderRequest, client: XentralClient) -> dict:
     if errors:
         raise OrderBusinessError(errors)
     customer = customer_resolve(customer=payload["customer"], channel=channel, client=client)
-    _save(
-        order,
-        xentral_customer_id=customer.id,
-        xentral_customer_number=customer.number,
-        customer_created=customer.created,
-    )
+    customer_fields = {
+        "xentral_customer_id": customer.id,
+        "xentral_customer_number": customer.number,
+        "customer_created": customer.created,
+    }
     OrderEvent.objects.create(
         order=order,
         kind=OrderEventKind.CUSTOMER_CREATED if customer.created else OrderEventKind.CUSTOMER_FOUND,
@@ -382,12 +382,11 @@ def _import_body(order: OrderRequest, client: XentralClient) -> dict:
         body["salesChannel"] = {"id": channel.sales_channel_id}
     if payload.get("notes"):
         body["comment"] = payload["notes"]
-    return body
+    return body, customer_fields
 
 
 def _resolve_items(items: list[dict], client: XentralClient, errors: list[dict]) -> list:
     from catalog.index import resolve_skus
-
     from catalog.models import ProductKind
 
     found = resolve_skus([i["sku"] for i in items if i.get("sku")], client=client)
