@@ -221,6 +221,12 @@ class SandboxApp:
         injected = self._injected(method, request.path)
         if injected == "drop":
             return Response(b""), True
+        if injected == 429:
+            return r.json_response(
+                {"message": "Too Many Requests"},
+                status=429,
+                headers={"Retry-After": "1", "X-RateLimit-Reset": str(int(time.time()) + 1)},
+            ), False
         if injected:
             return r.problem(injected, "Injected fault.", "service-unavailable"), False
         try:
