@@ -174,6 +174,10 @@ XENTRAL_OPENAPI_DIR = env.str(
 )
 
 
+# The incremental product sync re-reads changes this many seconds before the newest it saw.
+PRODUCT_SYNC_OVERLAP_S = env.float("PRODUCT_SYNC_OVERLAP_S", default=5.0)
+
+
 def _tax_rates(raw: str) -> dict[str, Decimal]:
     rates = {}
     for part in filter(None, (p.strip() for p in raw.split(","))):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -17,8 +18,6 @@ from backoffice.xentral.client import MAX_PAGE_SIZE, XentralClient, filter_param
 from catalog.models import Product, ProductIndexSync, ProductKind, SalesTax
 
 PRODUCTS_PATH = "/api/v2/products"
-# Clocks of Xentral's servers and ours differ a little; re-reading a few seconds is harmless.
-CURSOR_OVERLAP = timedelta(seconds=5)
 
 
 def _truthy(value) -> bool:
@@ -75,7 +74,10 @@ def products_sync(*, full: bool = False, client: XentralClient | None = None) ->
     state = ProductIndexSync.load()
     params = {}
     if not full and state.cursor is not None:
-        since = (state.cursor - CURSOR_OVERLAP).isoformat()
+        # Writes landing in the same instant as the newest one seen must not be missed;
+        # re-reading a few seconds of changes is harmless.
+        overlap = timedelta(seconds=settings.PRODUCT_SYNC_OVERLAP_S)
+        since = (state.cursor - overlap).isoformat()
         params = filter_params(("updatedAt", "greaterThan", since))
     newest: datetime | None = state.cursor
     stored = 0
