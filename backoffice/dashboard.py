@@ -1,0 +1,51 @@
+"""What the admin dashboard shows: what needs attention, from every app, and the rate budget."""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.urls import reverse
+
+from backoffice.models import StaffAlert
+from backoffice.xentral.budget import budget_usage, purpose_cap
+
+
+def attention_items() -> list[dict]:
+    """`[{label, count, url}]`: open staff alerts, then each app's `dashboard.attention()`."""
+    items = []
+    open_alerts = StaffAlert.objects.filter(resolved_at__isnull=True).count()
+    if open_alerts:
+        url = reverse("admin:backoffice_staffalert_changelist") + "?resolved_at__isempty=1"
+        items.append({"label": "Open configuration alerts", "count": open_alerts, "url": url})
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.dashboard")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.dashboard":
+                raise
+            continue
+        attention = getattr(module, "attention", None)
+        if attention is not None:
+            items.extend(attention())
+    return items
+
+
+def budget_rows() -> list[dict]:
+    """Calls this window by purpose, against each purpose's cap."""
+    usage = budget_usage()
+    rows = []
+    for purpose, calls in sorted(usage.items()):
+        cap = purpose_cap(purpose)
+        rows.append({"purpose": purpose, "calls": calls, "cap": cap if cap is not None else "-"})
+    return rows
+
+
+def dashboard_context() -> dict:
+    return {
+        "attention": attention_items(),
+        "alerts": StaffAlert.objects.filter(resolved_at__isnull=True)[:5],
+        "budget": budget_rows(),
+        "rate_limit": settings.XENTRAL_RATE_LIMIT,
+        "rate_window": settings.XENTRAL_RATE_WINDOW_S,
+        "xentral_url": settings.XENTRAL_URL,
+    }

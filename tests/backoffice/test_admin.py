@@ -1,0 +1,64 @@
+"""Admin pages of the core: dashboard, channels with keys shown once, call log, alerts."""
+
+import pytest
+from django.urls import reverse
+
+from backoffice.models import ApiKey, StaffAlert
+from backoffice.services import api_key_authenticate
+from tests.factories import channel_with_key
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_dashboard_lists_what_needs_attention(staff):
+    StaffAlert.objects.create(
+        kind=StaffAlert.Kind.XENTRAL_AUTH, message="Xentral refused the token"
+    )
+    page = staff.get(reverse("admin:index"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Needs attention" in html
+    assert "Open configuration alerts" in html
+    assert "Xentral refused the token" in html
+    assert "Xentral rate budget" in html
+
+
+def test_create_api_key_action_shows_the_key_once(staff):
+    channel, _ = channel_with_key()
+    response = staff.post(
+        reverse("admin:backoffice_channel_changelist"),
+        {"action": "create_api_key", "_selected_action": [channel.pk]},
+        follow=True,
+    )
+    message = next(str(m) for m in response.context["messages"])
+    raw_key = message.split(": ", 1)[1].split(" ")[0]
+    assert api_key_authenticate(raw_key=raw_key).channel == channel
+    change = staff.get(reverse("admin:backoffice_channel_change", args=[channel.pk]))
+    assert raw_key not in change.content.decode()
+    assert ApiKey.objects.get(prefix=raw_key.split("_")[1]).key_hash not in change.content.decode()
+
+
+def test_revoke_action(staff):
+    channel, raw_key = channel_with_key()
+    api_key = ApiKey.objects.get(channel=channel)
+    staff.post(
+        reverse("admin:backoffice_apikey_changelist"),
+        {"action": "revoke", "_selected_action": [api_key.pk]},
+    )
+    assert api_key_authenticate(raw_key=raw_key) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["backoffice_channel", "backoffice_apikey", "backoffice_xentralcall", "backoffice_staffalert"],
+)
+def test_changelists_render(staff, name):
+    channel_with_key()
+    assert staff.get(reverse(f"admin:{name}_changelist")).status_code == 200
