@@ -2,6 +2,7 @@
 and the dashboard on the admin index."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 
 from backoffice.dashboard import dashboard_context
@@ -46,6 +47,8 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     inlines = [ApiKeyInline]
     actions = ["create_api_key"]
+    # Django 6's default already: a webhook URL typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("name", "is_active", "project_id", "sales_channel_id")}),
         ("Customers", {"fields": ("allow_customer_creation",)}),
