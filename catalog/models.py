@@ -1,5 +1,8 @@
 """Catalog state: the hub's index of Xentral products (more models join it with imports)."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -71,3 +74,118 @@ class ProductIndexSync(models.Model):
         if full:
             self.last_full_at = now
         self.save()
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Dry run ready"
+    APPLYING = "applying", "Applying"
+    DONE = "done", "Done"
+    DONE_WITH_ERRORS = "done_with_errors", "Done with errors"
+
+
+class RowAction(models.TextChoices):
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    UNCHANGED = "unchanged", "Unchanged"
+    ERROR = "error", "Error"
+
+
+class RowStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ProductImport(models.Model):
+    """One uploaded catalog file: its rows, their dry run and the progress of applying them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    channel = models.ForeignKey(
+        "backoffice.Channel", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=255, blank=True, default="")
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    calls_used = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportRow(models.Model):
+    """One product of an import: what the file says, what the dry run decided, what happened."""
+
+    product_import = models.ForeignKey(ProductImport, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(help_text="Row number in the file (header = 1).")
+    number = models.CharField(max_length=100)
+    data = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    action = models.CharField(max_length=10, choices=RowAction.choices)
+    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)
+    xentral_id = models.CharField(max_length=20, blank=True, default="")
+    steps_done = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [
+            models.UniqueConstraint(fields=["product_import", "number"], name="one_row_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.action})"
+
+
+class CatalogEntry(models.Model):
+    """What the hub last applied to Xentral for a product number, so an unchanged row costs
+    nothing and a changed one patches only what changed."""
+
+    number = models.CharField(max_length=100, unique=True)
+    xentral_id = models.CharField(max_length=20)
+    content_hash = models.CharField(max_length=64)
+    applied_data = models.JSONField()
+    applied_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "catalog entries"
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ExternalReference(models.Model):
+    """A foreign number of a product for one external-reference target (a shop, a marketplace)
+    -> the Xentral product. Xentral cannot search by it, so the hub keeps it."""
+
+    target_id = models.CharField("Xentral target id", max_length=20)
+    number = models.CharField("foreign number", max_length=100)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="references")
+    xentral_reference_id = models.CharField(max_length=20, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["target_id", "number"], name="one_product_per_number"),
+            models.UniqueConstraint(
+                fields=["target_id", "product"],
+                condition=models.Q(is_active=True),
+                name="one_active_number_per_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id}:{self.number} -> {self.product.number}"

@@ -1,0 +1,10 @@
+"""django-q2 tasks of catalog imports: one chunk per task, the next one queued after it."""
+
+from django_q.tasks import async_task
+
+from catalog.services import import_run_chunk
+
+
+def run_import_chunk(import_id: str) -> None:
+    if import_run_chunk(import_id=import_id):
+        async_task("catalog.tasks.run_import_chunk", import_id)

@@ -1,0 +1,289 @@
+"""Catalog imports over real HTTP (client -> hub -> sandbox): every column, dry run, apply,
+variants, BOM, references, resume after a crash, 409 bind, re-runs, and file faults."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+
+from catalog import services
+from catalog.models import (
+    CatalogEntry,
+    ExternalReference,
+    ImportRow,
+    Product,
+    ProductImport,
+    RowAction,
+    RowStatus,
+)
+from catalog.services import import_apply, import_create, import_rerun_failed
+from tests.factories import channel_with_key
+
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def hub(live_server, sandbox):
+    sandbox.seed(externalReferenceTargets=[{"name": "Shop"}])
+    channel, key = channel_with_key()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+    session.base = f"{live_server.url}/api/v1/catalog"
+    session.channel = channel
+    return session
+
+
+def upload_csv(hub, content: bytes, name="catalog.csv"):
+    return hub.post(f"{hub.base}/imports", files={"file": (name, content, "text/csv")})
+
+
+def by_number(state, collection="products"):
+    return {p["number"]: p for p in state[collection]}
+
+
+def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
+    response = upload_csv(hub, (SAMPLES / "catalog.csv").read_bytes())
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert {r["number"]: r["action"] for r in body["rows"]} == {
+        "MUG-001": "create", "TEA-001": "create", "HOODIE": "create",
+        "HOODIE-S-BLACK": "create", "HOODIE-M-BLACK": "create", "GIFT-SET": "create",
+    }  # fmt: skip
+    assert sandbox.requests(method="POST") == [], "a dry run writes nothing"
+
+    applied = hub.post(f"{hub.base}/imports/{body['id']}/apply")
+    assert applied.status_code == 202
+    services.import_run_chunk(import_id=body["id"])  # the job's step, as the worker runs it
+    while services.import_run_chunk(import_id=body["id"]):
+        pass
+    result = hub.get(f"{hub.base}/imports/{body['id']}").json()
+    assert result["status"] == "done", result
+    assert {r["status"] for r in result["rows"]} == {"done"}
+
+    state = sandbox.state()
+    products = by_number(state)
+    mug = products["MUG-001"]
+    assert mug["ean"] == "4006381333931"
+    assert mug["categories"] == [{"id": "3"}, {"id": "7"}]
+    assert mug["measurements"]["weight"] == {"value": 0.35, "unit": "kg"}
+    assert products["TEA-001"]["salesTax"] == "reduced"
+    assert products["HOODIE"]["isMatrixProduct"] is True
+    for variant in ("HOODIE-S-BLACK", "HOODIE-M-BLACK"):
+        assert products[variant]["variantOf"] == {"id": products["HOODIE"]["id"]}
+    gift = products["GIFT-SET"]
+    assert gift["isAssembledJustInTime"] is True
+    assert gift["isStockItem"] is False
+    prices = {p["product"]["id"]: p["price"]["amount"] for p in state["salesPrices"]}
+    assert prices[mug["id"]] == "10", "11.90 gross at 19 % is 10.00 net"
+    assert Decimal(prices[products["TEA-001"]["id"]]) == Decimal("4.1963")
+    [purchase] = [p for p in state["purchasePrices"] if p["product"]["id"] == mug["id"]]
+    assert purchase["supplier"] == {"id": "5"}
+    refs = {r["number"]: r["productId"] for r in state["externalReferences"]}
+    assert refs["SHOP-MUG-1"] == mug["id"]
+    assert ExternalReference.objects.get(number="SHOP-HOODIE-S-BLACK").product.number == (
+        "HOODIE-S-BLACK"
+    )
+    parts = sandbox.api("GET", f"/api/v2/products/{gift['id']}/parts").json()["data"]
+    assert {(p["part"]["id"], p["amount"]) for p in parts} == {
+        (mug["id"], 1),
+        (products["TEA-001"]["id"], 2),
+    }
+    assert (
+        Product.objects.get(number="HOODIE-M-BLACK").xentral_id == products["HOODIE-M-BLACK"]["id"]
+    )
+
+
+def test_json_import_is_the_same_as_csv(hub, sandbox):
+    response = hub.post(f"{hub.base}/imports", data=(SAMPLES / "catalog.json").read_bytes(),
+                        headers={"Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 201, response.text
+    import_apply(product_import=ProductImport.objects.get(pk=response.json()["id"]), run_now=True)
+    numbers = set(by_number(sandbox.state()))
+    assert {"MUG-001", "TEA-001", "HOODIE", "HOODIE-S-BLACK", "GIFT-SET"} <= numbers
+
+
+def test_second_run_of_the_same_file_is_unchanged_and_costs_no_calls(hub, sandbox):
+    content = (SAMPLES / "catalog.csv").read_bytes()
+    first = import_create(content=content, filename="a.csv")
+    import_apply(product_import=first, run_now=True)
+    sandbox.clear_requests()
+    second = import_create(content=content, filename="a.csv")
+    assert set(second.rows.values_list("action", flat=True)) == {RowAction.UNCHANGED}
+    import_apply(product_import=second, run_now=True)
+    assert sandbox.requests() == []
+    assert set(second.rows.values_list("status", flat=True)) == {RowStatus.SKIPPED}
+
+
+def test_changed_row_patches_only_what_changed(hub, sandbox):
+    content = b"number,name,ean,sales_price\nA-1,Alpha,111,10\n"
+    import_apply(product_import=import_create(content=content), run_now=True)
+    sandbox.clear_requests()
+    changed = import_create(content=b"number,name,ean,sales_price\nA-1,Alpha v2,111,10\n")
+    assert changed.rows.get().action == RowAction.UPDATE
+    import_apply(product_import=changed, run_now=True)
+    [patch] = sandbox.requests(method="PATCH")
+    assert patch["body"] == {"name": "Alpha v2"}
+    assert sandbox.requests(method="POST") == [], "the price did not change"
+
+
+def test_resume_after_a_crash_creates_nothing_twice(hub, sandbox, monkeypatch):
+    content = (SAMPLES / "catalog.csv").read_bytes()
+    product_import = import_create(content=content)
+    real_apply_extras = services._apply_extras
+    calls = {"n": 0}
+
+    def crash_on_third_row(row, client):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise SystemExit("worker killed")
+        return real_apply_extras(row, client)
+
+    monkeypatch.setattr(services, "_apply_extras", crash_on_third_row)
+    with pytest.raises(SystemExit):
+        import_apply(product_import=product_import, run_now=True)
+    monkeypatch.setattr(services, "_apply_extras", real_apply_extras)
+    import_apply(product_import=product_import, run_now=True)
+
+    product_import.refresh_from_db()
+    assert product_import.status == "done"
+    state = sandbox.state()
+    numbers = [p["number"] for p in state["products"]]
+    assert len(numbers) == len(set(numbers)) == 6
+    price_products = [p["product"]["id"] for p in state["salesPrices"]]
+    assert len(price_products) == len(set(price_products))
+    ref_numbers = [r["number"] for r in state["externalReferences"]]
+    assert len(ref_numbers) == len(set(ref_numbers)) == 5
+
+
+def test_a_create_whose_answer_was_lost_is_found_by_number_on_resume(hub, sandbox):
+    product_import = import_create(content=b"number,name\nLOST-1,Lost answer\n")
+    sandbox.faults(failNext=[{"method": "POST", "path": "/api/v2/products", "drop": True}])
+    import_apply(product_import=product_import, run_now=True)
+    row = product_import.rows.get()
+    assert row.status == RowStatus.FAILED
+    assert "not available" in row.errors[0]
+    assert import_rerun_failed(product_import=product_import, run_now=True) == 1
+    row.refresh_from_db()
+    assert row.status == RowStatus.DONE
+    assert [p["number"] for p in sandbox.state()["products"]] == ["LOST-1"]
+
+
+def test_409_binds_to_the_existing_product(hub, sandbox):
+    [existing] = sandbox.seed(products=[{"name": "Already there", "number": "DUP-1"}])["products"]
+    product_import = import_create(content=b"number,name\nDUP-1,Already there\n")
+    # The index did not know it, but the dry run asked Xentral: it is an update.
+    assert product_import.rows.get().action == RowAction.UPDATE
+    ImportRow.objects.filter(product_import=product_import).update(
+        action=RowAction.CREATE, xentral_id=""
+    )
+    import_apply(product_import=product_import, run_now=True)
+    row = product_import.rows.get()
+    assert row.status == RowStatus.DONE
+    assert row.xentral_id == existing["id"]
+    assert "bound_existing" in row.steps_done
+    assert len(sandbox.state()["products"]) == 1
+
+
+def test_rerun_retries_only_failed_rows(hub, sandbox):
+    content = b"number,name,sales_price\nR-1,One,5\nR-2,Two,6\n"
+    product_import = import_create(content=content)
+    sandbox.faults(failNext=[{"method": "POST", "path": "/api/v3/salesPrices", "status": 400}])
+    import_apply(product_import=product_import, run_now=True)
+    rows = {r.number: r for r in product_import.rows.all()}
+    assert rows["R-1"].status == RowStatus.FAILED
+    assert "Xentral refused POST /api/v3/salesPrices" in rows["R-1"].errors[0]
+    assert rows["R-2"].status == RowStatus.DONE
+    sandbox.clear_requests()
+    assert import_rerun_failed(product_import=product_import, run_now=True) == 1
+    posts = [e["path"] for e in sandbox.requests(method="POST")]
+    assert posts == ["/api/v3/salesPrices"], "R-1's product existed; only its price was sent"
+    assert product_import.rows.get(number="R-1").status == RowStatus.DONE
+
+
+def test_business_faults_mark_only_their_rows(hub, sandbox):
+    content = (
+        b"number,name,sales_tax,variant_of,option_size,bom\n"
+        b"OK-1,Fine,,,,\n"
+        b"BAD-TAX,Bad tax,luxury,,,\n"
+        b"ORPHAN,Orphan variant,,NO-PARENT,S,\n"
+        b"KIT,Kit,,,,NOPE*2\n"
+    )
+    response = upload_csv(hub, content)
+    assert response.status_code == 201
+    rows = {r["number"]: r for r in response.json()["rows"]}
+    assert rows["OK-1"]["action"] == "create"
+    assert rows["BAD-TAX"]["errors"] == ["sales_tax 'luxury' is not standard, reduced or free."]
+    assert "neither in this file nor a matrix product" in rows["ORPHAN"]["errors"][0]
+    assert rows["KIT"]["errors"] == ["BOM component 'NOPE' is unknown."]
+    import_apply(product_import=ProductImport.objects.get(pk=response.json()["id"]), run_now=True)
+    assert [p["number"] for p in sandbox.state()["products"]] == ["OK-1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfenumber,name\n", "not UTF-8"),
+        (b"number,title\nA,B\n", "The required column 'name' is missing."),
+        (b"sku,name\nA,B\n", "Unknown column 'sku'"),
+        (b"number,name\nA,x\nA,y\n", "'A' appears twice (rows 2 and 3)."),
+        (b"number,name,weight_kg\nA,x,heavy\n", "'heavy' is not a number."),
+        (b"number,name,bom\nA,x,B-2\n", "'B-2' is not NUMBER*amount."),
+        (b"number,name,is_jit\nA,x,maybe\n", "'maybe' is not yes/no"),
+    ],
+)
+def test_file_level_faults_answer_400_and_store_nothing(hub, content, message):
+    response = upload_csv(hub, content)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert any(message in e["message"] for e in response.json()["errors"]), response.json()
+    assert not ProductImport.objects.exists()
+
+
+def test_unparsable_number_names_row_and_column(hub):
+    response = upload_csv(hub, b"number;name;sales_price\nA;x;1\nB;y;zwei\n")
+    [error] = response.json()["errors"]
+    assert error["field"] == "row 3.sales_price"
+
+
+def test_imports_belong_to_their_channel(hub, live_server):
+    created = upload_csv(hub, b"number,name\nA,x\n").json()
+    _, other_key = channel_with_key()
+    other = requests.get(f"{hub.base}/imports/{created['id']}",
+                         headers={"Authorization": f"Bearer {other_key}"})  # fmt: skip
+    assert other.status_code == 404
+
+
+def test_resolve_answers_from_the_hub_without_calling_xentral(hub, sandbox):
+    import_apply(
+        product_import=import_create(
+            content=b"number,name,ean,external_references\nR-1,Res,999,1:F-1\n"
+        ),
+        run_now=True,
+    )
+    sandbox.clear_requests()
+    read_key = channel_with_key(scopes=["catalog:read"])[1]
+    headers = {"Authorization": f"Bearer {read_key}"}
+    for query in ({"target": "1", "number": "F-1"}, {"sku": "R-1"}, {"ean": "999"}):
+        answer = requests.get(f"{hub.base}/resolve", params=query, headers=headers)
+        assert answer.status_code == 200, query
+        assert answer.json()["number"] == "R-1"
+        assert answer.json()["product_id"].isdigit()
+    missing = requests.get(f"{hub.base}/resolve", params={"sku": "NOPE"}, headers=headers)
+    assert missing.status_code == 404
+    assert sandbox.requests() == []
+    no_scope = requests.get(
+        f"{hub.base}/resolve",
+        params={"sku": "R-1"},
+        headers={"Authorization": f"Bearer {channel_with_key(scopes=['orders:read'])[1]}"},
+    )
+    assert no_scope.status_code == 403
+
+
+def test_entries_remember_what_was_applied(hub, sandbox):
+    import_apply(product_import=import_create(content=b"number,name\nE-1,Entry\n"), run_now=True)
+    entry = CatalogEntry.objects.get(number="E-1")
+    assert entry.applied_data["name"] == "Entry"
+    assert json.dumps(entry.applied_data)
