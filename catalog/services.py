@@ -643,10 +643,7 @@ def external_reference_deactivate(
     """Stop using a mapping: inactive in the hub and in Xentral."""
     client = client or XentralClient(purpose=Purpose.CATALOG, subject=reference.product)
     if reference.xentral_reference_id:
-        path = (
-            f"/api/v1/products/{reference.product.xentral_id}/externalReferences/"
-            f"{reference.xentral_reference_id}"
-        )
-        client.patch(path, {"isActive": False})
+        path = f"/api/v1/products/{reference.product.xentral_id}/externalReferences"
+        client.patch(path, [{"id": reference.xentral_reference_id, "isActive": False}])
     reference.is_active = False
     reference.save(update_fields=["is_active"])

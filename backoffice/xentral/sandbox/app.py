@@ -47,11 +47,7 @@ ROUTES = [
     ("/api/v2/products/<id>/parts", "POST", products.parts_create),
     ("/api/v1/products/<id>/externalReferences", "GET", products.external_references_list),
     ("/api/v1/products/<id>/externalReferences", "POST", products.external_reference_create),
-    (
-        "/api/v1/products/<product_id>/externalReferences/<id>",
-        "PATCH",
-        products.external_reference_patch,
-    ),
+    ("/api/v1/products/<id>/externalReferences", "PATCH", products.external_references_patch),
     ("/api/v1/externalReferenceTargets", "GET", products.external_reference_targets),
     ("/api/v2/customers", "GET", commerce.customers_list),
     ("/api/v2/customers", "POST", commerce.customer_create),

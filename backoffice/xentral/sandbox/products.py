@@ -319,14 +319,27 @@ def external_reference_create(app, request, body, id):
         return r.created(app.url(f"/api/v1/products/{id}/externalReferences/{ref['id']}"))
 
 
-def external_reference_patch(app, request, body, product_id, id):
+def external_references_patch(app, request, body, id):
+    """Xentral updates a product's references in bulk: `[{"id", "isActive", ...}]`."""
     state = app.state
     with state.lock:
-        ref = state.get("externalReferences", id)
-        if ref is None or ref["productId"] != str(product_id):
-            raise LookupError("External reference")
-        raise_if(check_object(body, allowed={"name", "number", "isActive", "isScannable"}))
-        ref.update(body)
+        _product_or_404(state, id)
+        if not isinstance(body, list) or not body:
+            raise ValidationFailed(messages=["The request body must be a non-empty array."])
+        allowed = {"id", "name", "number", "isActive", "isScannable"}
+        found = {}
+        for index, change in enumerate(body):
+            problems = check_object(change, allowed=allowed, required=("id",))
+            ref = state.get("externalReferences", str(change.get("id")))
+            if not problems and (ref is None or ref["productId"] != str(id)):
+                problems["id"] = ["External reference not found for this product."]
+            if problems:
+                found[str(index)] = problems
+        raise_if(found)
+        for change in body:
+            ref = state.get("externalReferences", str(change["id"]))
+            ref.update({k: v for k, v in change.items() if k != "id"})
+        state.touch(str(id))
         app.changed()
         return r.no_content()
 

@@ -1,0 +1,212 @@
+"""Catalog admin: the product index, imports (upload, dry run, apply, progress, re-run failed
+rows) and external-reference mappings with a health view."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from backoffice.xentral.errors import XentralError
+from catalog.models import ExternalReference, ImportRow, Product, ProductImport
+from catalog.parsing import CatalogFileError
+from catalog.selectors import import_progress, mapping_health
+from catalog.services import (
+    external_reference_add,
+    external_reference_deactivate,
+    import_apply,
+    import_create,
+    import_rerun_failed,
+)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("number", "name", "ean", "kind", "sales_tax", "is_disabled", "xentral_id")
+    list_filter = ("kind", "sales_tax", "is_disabled", "is_stock_item")
+    search_fields = ("number", "ean", "name", "xentral_id", "references__number")
+    readonly_fields = [f.name for f in Product._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the index mirrors Xentral; products come from sync and imports
+
+
+class ImportRowInline(admin.TabularInline):
+    model = ImportRow
+    extra = 0
+    can_delete = False
+    fields = ("line", "number", "action", "status", "xentral_id", "calls", "error_text")
+    readonly_fields = fields
+
+    @admin.display(description="errors")
+    def error_text(self, row):
+        return "; ".join(row.errors)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8, ',' or ';') or JSON {\"rows\": [...]}")
+
+
+@admin.register(ProductImport)
+class ProductImportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "filename", "status", "progress_bar", "calls_used", "channel")
+    list_filter = ("status", "channel")
+    search_fields = ("filename", "rows__number")
+    readonly_fields = (
+        "filename",
+        "status",
+        "channel",
+        "created_by",
+        "calls_used",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "progress_bar",
+    )
+    inlines = [ImportRowInline]
+    change_form_template = "admin/catalog/productimport/change_form.html"
+    actions = ["apply_imports", "rerun_failed"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # uploads go through the upload page, which shows the dry run
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj):
+        progress = import_progress(obj)
+        return format_html(
+            '<div class="hub-progress" style="width:160px;background:#eee;border-radius:3px">'
+            '<div style="width:{}%;background:#417690;color:#fff;padding:0 4px;'
+            'border-radius:3px;white-space:nowrap">{}%</div></div>'
+            "<small>{} of {} rows, {} calls, about {} s left</small>",
+            progress["percent"],
+            progress["percent"],
+            progress["finished"],
+            progress["rows"],
+            progress["calls_used"],
+            progress["seconds_left"],
+        )
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="catalog_upload"),
+            path(
+                "<uuid:import_id>/apply/",
+                self.admin_site.admin_view(self.apply_view),
+                name="catalog_import_apply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        if not request.user.has_perm("catalog.add_productimport"):
+            return redirect("admin:catalog_productimport_changelist")
+        form = UploadForm(request.POST or None, request.FILES or None)
+        file_errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                product_import = import_create(
+                    content=upload.read(), filename=upload.name, user=request.user
+                )
+            except CatalogFileError as exc:
+                file_errors = exc.errors
+            else:
+                self.message_user(request, "Dry run ready: check the rows, then apply.")
+                return redirect("admin:catalog_productimport_change", product_import.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "file_errors": file_errors,
+            "title": "Upload a catalog",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/productimport/upload.html", context)
+
+    def apply_view(self, request, import_id):
+        product_import = get_object_or_404(ProductImport, pk=import_id)
+        if request.method == "POST" and request.user.has_perm("catalog.change_productimport"):
+            if request.POST.get("rerun"):
+                count = import_rerun_failed(product_import=product_import)
+                self.message_user(request, f"{count} failed row(s) queued again.")
+            else:
+                import_apply(product_import=product_import)
+                self.message_user(request, "Applying in the background; this page shows progress.")
+        return redirect("admin:catalog_productimport_change", product_import.pk)
+
+    @admin.action(description="Apply the selected imports", permissions=["change"])
+    def apply_imports(self, request, queryset):
+        for product_import in queryset:
+            import_apply(product_import=product_import)
+
+    @admin.action(description="Re-run failed rows", permissions=["change"])
+    def rerun_failed(self, request, queryset):
+        total = sum(import_rerun_failed(product_import=i) for i in queryset)
+        self.message_user(request, f"{total} failed row(s) queued again.")
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"upload_url": reverse("admin:catalog_upload")}
+        return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
+
+
+class ReferenceForm(forms.ModelForm):
+    class Meta:
+        model = ExternalReference
+        fields = ("target_id", "number", "product")
+
+
+@admin.register(ExternalReference)
+class ExternalReferenceAdmin(admin.ModelAdmin):
+    list_display = ("number", "target_id", "product", "product_ean", "is_active", "created_at")
+    list_filter = ("target_id", "is_active")
+    search_fields = ("number", "product__number", "product__ean", "product__name")
+    autocomplete_fields = ("product",)
+    form = ReferenceForm
+    actions = ["deactivate"]
+
+    @admin.display(description="EAN")
+    def product_ean(self, obj):
+        return obj.product.ean
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("target_id", "number", "product") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            saved = external_reference_add(
+                product=obj.product, target_id=obj.target_id, number=obj.number
+            )
+        except (ValueError, XentralError) as exc:
+            self.message_user(request, f"Not saved: {exc}", messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+    @admin.action(description="Deactivate (in the hub and in Xentral)")
+    def deactivate(self, request, queryset):
+        for reference in queryset.filter(is_active=True):
+            try:
+                external_reference_deactivate(reference=reference)
+            except XentralError as exc:
+                self.message_user(request, f"{reference}: {exc.problem_text}", messages.ERROR)
+
+    def get_urls(self):
+        return [
+            path("health/", self.admin_site.admin_view(self.health_view), name="catalog_health"),
+            *super().get_urls(),
+        ]
+
+    def health_view(self, request):
+        target = request.GET.get("target", "1")
+        context = {
+            **self.admin_site.each_context(request),
+            **mapping_health(target_id=target),
+            "target": target,
+            "title": "Mapping health",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/catalog/health.html", context)
