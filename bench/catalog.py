@@ -1,0 +1,146 @@
+"""Benchmark: import 2,000 products into the sandbox and count what each kind of row costs.
+
+Runs the import service in-process against a temporary SQLite database and a sandbox process
+(rate limit off, so the run takes seconds); figures are normalised to Xentral's 100 calls a
+minute, of which catalog imports may use 60 %.
+
+    python bench/catalog.py [--products 2000]
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CALLS_PER_MINUTE = 100
+CATALOG_SHARE = 0.6
+
+
+def catalog_csv(total: int) -> tuple[bytes, dict[str, str]]:
+    """Simple products (price, purchase price, reference), matrix parents with 6 variants
+    each, and kits of two simple products; returns the file and each number's kind."""
+    lines = ["number;name;sales_price;purchase_price;supplier_id;external_references;"
+             "variant_of;option_size;option_colour;bom;is_jit"]  # fmt: skip
+    kinds: dict[str, str] = {}
+    parents, kits = total // 40, total // 13
+    simple = total - parents * 7 - kits
+    for i in range(simple):
+        number = f"S-{i:05d}"
+        kinds[number] = "simple"
+        lines.append(f"{number};Simple {i};{10 + i % 50}.90;4.10;7;1:SHOP-{number};;;;;")
+    for p in range(parents):
+        parent = f"M-{p:04d}"
+        kinds[parent] = "matrix parent"
+        lines.append(f"{parent};Matrix {p};29.90;;;;;;;;")
+        for size in ("S", "M", "L"):
+            for colour in ("Red", "Blue"):
+                number = f"{parent}-{size}-{colour}"
+                kinds[number] = "variant"
+                lines.append(f"{number};Matrix {p} {size} {colour};29.90;;;1:SHOP-{number};"
+                             f"{parent};{size};{colour};;")  # fmt: skip
+    for k in range(kits):
+        number = f"K-{k:04d}"
+        kinds[number] = "bom kit"
+        parts = f"S-{(2 * k) % simple:05d}*1|S-{(2 * k + 1) % simple:05d}*2"
+        lines.append(f"{number};Kit {k};49.90;;;1:SHOP-{number};;;;{parts};1")
+    return ("\n".join(lines) + "\n").encode(), kinds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=2000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-catalog-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["Q2_REDIS_URL"] = ""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    os.environ["XENTRAL_RATE_LIMIT"] = "1000000"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from catalog.models import ImportRow
+    from catalog.services import import_apply, import_create
+    from tests.support import Sandbox, start_sandbox
+
+    call_command("migrate", verbosity=0)
+    proc, url = start_sandbox("--rate-limit", "off")
+    try:
+        sandbox = Sandbox(url)
+        sandbox.seed(externalReferenceTargets=[{"name": "Bench shop"}])
+        settings.XENTRAL_URL = url
+        content, kinds = catalog_csv(args.products)
+
+        sandbox.clear_requests()
+        started = time.perf_counter()
+        first = import_create(content=content, filename="bench.csv")
+        dry_run_calls = len(sandbox.requests())
+        import_apply(product_import=first, run_now=True)
+        elapsed = time.perf_counter() - started
+        requests_log = sandbox.requests()
+
+        calls_by_kind: dict[str, int] = Counter()
+        rows_by_kind: dict[str, int] = Counter()
+        statuses = Counter()
+        for row in ImportRow.objects.filter(product_import=first):
+            calls_by_kind[kinds[row.number]] += row.calls
+            rows_by_kind[kinds[row.number]] += 1
+            statuses[row.status] += 1
+        # The writes each kind needs at the least: product, price, purchase price, reference,
+        # parts; variants share one createVariants call per parent (and need their number set).
+        needed = {"simple": 4, "matrix parent": 2, "variant": 3 + 1 / 6, "bom kit": 4}
+
+        sandbox.clear_requests()
+        second = import_create(content=content, filename="bench.csv")
+        import_apply(product_import=second, run_now=True)
+        second_log = sandbox.requests()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    total_rows = sum(rows_by_kind.values())
+    total_calls = sum(calls_by_kind.values()) + dry_run_calls
+    print(
+        f"catalog import: {total_rows} products, rows {dict(statuses)}, "
+        f"{len(requests_log)} Xentral calls, {elapsed:.1f} s against the sandbox"
+    )
+    print("Xentral calls per product by row kind (apply):")
+    for kind in ("simple", "matrix parent", "variant", "bom kit"):
+        per = calls_by_kind[kind] / rows_by_kind[kind]
+        print(f"  {kind:<14} {rows_by_kind[kind]:>5} rows  {per:5.2f} calls/product  "
+              f"(needed at least {needed[kind]:.2f})")  # fmt: skip
+    print(
+        f"  dry run        {dry_run_calls} calls in all ({dry_run_calls / total_rows:.3f}/product:"
+        " one `number in [...]` lookup per 50 unknown numbers)"
+    )
+    per_product = total_calls / total_rows
+    budget = CALLS_PER_MINUTE * CATALOG_SHARE
+    achieved = budget / per_product
+    minimum = sum(needed[k] * rows_by_kind[k] for k in needed) / total_rows
+    ceiling = budget / minimum
+    print(f"overall: {per_product:.2f} calls/product -> {achieved:.1f} products/minute at the "
+          f"60 % share of {CALLS_PER_MINUTE} calls/min")  # fmt: skip
+    print(f"ceiling for the calls needed ({minimum:.2f}/product): {ceiling:.1f} products/minute; "
+          f"achieved {100 * achieved / ceiling:.0f} % of it")  # fmt: skip
+    print(f"2,000 products at the 60 % share: {total_rows / achieved:.0f} minutes")
+    creates = [e for e in second_log if e["method"] == "POST" and e["path"] == "/api/v2/products"]
+    by_method = defaultdict(int)
+    for entry in second_log:
+        by_method[entry["method"]] += 1
+    print(
+        f"second run of the same file: {len(creates)} create calls, "
+        f"{len(second_log)} calls in all {dict(by_method)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
