@@ -196,6 +196,17 @@ WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 # The hub's public URL, for absolute order links where no request is at hand (webhooks, retries).
 HUB_BASE_URL = env.str("HUB_BASE_URL", default="http://localhost:8000")
 
+# --- Stock ----------------------------------------------------------------------------------
+STOCK_MIN_SELLABLE_DEFAULT = env.float("STOCK_MIN_SELLABLE_DEFAULT", default=5)
+STOCK_RESERVED_RATIO = env.float("STOCK_RESERVED_RATIO", default=0.8)
+STOCK_NEAR_ZERO = env.float("STOCK_NEAR_ZERO", default=1)
+STOCK_HIGH_OPEN_ORDERS = env.float("STOCK_HIGH_OPEN_ORDERS", default=10)
+# A product is refreshed at the latest after this many minutes (low-stock ones sooner).
+STOCK_MAX_AGE_MIN = env.float("STOCK_MAX_AGE_MIN", default=60)
+STOCK_LOW_MAX_AGE_MIN = env.float("STOCK_LOW_MAX_AGE_MIN", default=10)
+STOCK_ALERT_EMAILS = env.list("STOCK_ALERT_EMAILS", default=[])
+STOCK_HISTORY_DAYS = env.int("STOCK_HISTORY_DAYS", default=90)
+
 # --- Jobs (django-q2) -----------------------------------------------------------------------
 Q2_REDIS_URL = env.str("Q2_REDIS_URL", default="")
 Q_CLUSTER = {

@@ -86,7 +86,7 @@ def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
     assert ExternalReference.objects.get(number="SHOP-HOODIE-S-BLACK").product.number == (
         "HOODIE-S-BLACK"
     )
-    parts = sandbox.api("GET", f"/api/v2/products/{gift['id']}/parts").json()["data"]
+    parts = sandbox.api("GET", f"/api/v1/products/{gift['id']}/parts").json()["data"]
     assert {(p["part"]["id"], p["amount"]) for p in parts} == {
         (mug["id"], 1),
         (products["TEA-001"]["id"], 2),

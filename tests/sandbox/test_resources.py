@@ -119,7 +119,7 @@ def test_bill_of_materials_parts_and_producible(sandbox):
     assert (
         sandbox.api("POST", f"/api/v2/products/{ids['SET']}/parts", json=parts).status_code == 201
     )
-    listed = sandbox.api("GET", f"/api/v2/products/{ids['SET']}/parts").json()["data"]
+    listed = sandbox.api("GET", f"/api/v1/products/{ids['SET']}/parts").json()["data"]
     assert [p["part"]["id"] for p in listed] == [ids["CUP"], ids["LID"]]
     totals = sandbox.api("GET", f"/api/v1/products/{ids['SET']}/stocks").json()["data"]["totals"]
     assert totals["producible"] == 2

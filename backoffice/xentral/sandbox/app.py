@@ -43,7 +43,7 @@ ROUTES = [
         products.option_value_create,
     ),
     ("/api/v1/products/<id>/actions/createVariants", "POST", products.create_variants),
-    ("/api/v2/products/<id>/parts", "GET", products.parts_list),
+    ("/api/v1/products/<id>/parts", "GET", products.parts_list),
     ("/api/v2/products/<id>/parts", "POST", products.parts_create),
     ("/api/v1/products/<id>/externalReferences", "GET", products.external_references_list),
     ("/api/v1/products/<id>/externalReferences", "POST", products.external_reference_create),

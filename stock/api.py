@@ -1,0 +1,92 @@
+"""Stock API for channels: available-to-promise, answered from the hub's tables only."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.api.problems import problem_response
+from stock.selectors import available_for_channel, stock_for_skus
+
+MAX_SKUS = 100
+
+
+def _number(value) -> str:
+    return format(value.normalize(), "f") if value is not None else None
+
+
+def stock_representation(row, channel) -> dict:
+    snapshot = row.latest
+    return {
+        "sku": row.product.number,
+        "available": _number(available_for_channel(snapshot=snapshot, channel=channel)),
+        "sellable": _number(snapshot.sellable),
+        "physical": _number(snapshot.physical),
+        "reserved": _number(snapshot.reserved),
+        "warehouses": [
+            {"id": w.warehouse_id, "physical": _number(w.physical)}
+            for w in snapshot.warehouses.all()
+        ],
+        "snapshot_at": snapshot.taken_at.isoformat(),
+    }
+
+
+class StockList(APIView):
+    required_scope = "stock:read"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("sku", str, description="Comma-separated SKUs, at most 100")],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Stock of several SKUs; unknown ones are listed under `unknown`",
+    )
+    def get(self, request):
+        skus = list(
+            dict.fromkeys(
+                s.strip() for s in request.query_params.get("sku", "").split(",") if s.strip()
+            )
+        )
+        if not skus:
+            return problem_response(
+                status_code=400,
+                title="Give ?sku=A,B,C",
+                errors=[
+                    {
+                        "field": "sku",
+                        "code": "required",
+                        "message": "Required parameter 'sku' is missing",
+                    }
+                ],
+            )
+        if len(skus) > MAX_SKUS:
+            return problem_response(
+                status_code=400,
+                title=f"At most {MAX_SKUS} SKUs per request",
+                errors=[
+                    {
+                        "field": "sku",
+                        "code": "invalid",
+                        "message": f"{len(skus)} SKUs given; at most {MAX_SKUS} per request",
+                    }
+                ],
+            )
+        rows = stock_for_skus(skus)
+        channel = request.user.channel
+        return Response(
+            {
+                "data": [stock_representation(rows[s], channel) for s in skus if s in rows],
+                "unknown": [s for s in skus if s not in rows],
+            }
+        )
+
+
+class StockDetail(APIView):
+    required_scope = "stock:read"
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}, summary="Stock of one SKU"
+    )
+    def get(self, request, sku):
+        row = stock_for_skus([sku]).get(sku)
+        if row is None:
+            return problem_response(status_code=404, title=f"No stock known for SKU {sku}")
+        return Response(stock_representation(row, request.user.channel))
