@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.models import Purpose
@@ -131,7 +132,7 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
     seen = _dec(totals.get("physical"))
     if digest == stock.figures_hash and stock.latest is not None:
         ProductStock.objects.filter(pk=stock.pk).update(
-            checked_at=now, needs_refresh=False, stock_count_seen=seen
+            checked_at=now, list_checked_at=now, needs_refresh=False, stock_count_seen=seen
         )
         return None
     with transaction.atomic():
@@ -275,10 +276,11 @@ def stock_poll_cycle(
             break
     # (2) one list call tells whether 50 products' physical stock moved.
     while left() >= 2:
+        unchecked = stocks.filter(Q(list_checked_at__lt=started) | Q(list_checked_at=None))
         batch = list(
-            stocks.exclude(product_id__in=checked)
-            .select_related("product", "latest")
-            .order_by("list_checked_at", "checked_at")[:MAX_PAGE_SIZE]
+            unchecked.select_related("product", "latest").order_by("list_checked_at", "checked_at")[
+                :MAX_PAGE_SIZE
+            ]
         )
         if not batch:
             break
@@ -291,11 +293,9 @@ def stock_poll_cycle(
                 break
     # (3) the stalest, even if stockCount did not move (reservations change without it).
     now = timezone.now()
-    for stock in (
-        stocks.exclude(product_id__in=refreshed)
-        .select_related("product", "latest")
-        .order_by("checked_at")
-    ):
+    soonest = timedelta(minutes=min(settings.STOCK_MAX_AGE_MIN, settings.STOCK_LOW_MAX_AGE_MIN))
+    due = stocks.filter(Q(checked_at__lt=now - soonest) | Q(checked_at=None))
+    for stock in due.select_related("product", "latest").order_by("checked_at").iterator():
         if left() < 1:
             break
         if stock.checked_at and now - stock.checked_at < _max_age(stock):
