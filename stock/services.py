@@ -345,14 +345,14 @@ def _list_check(batch: list[ProductStock], client: XentralClient) -> list[Produc
         for i in (client.get("/api/v2/products", params=params) or {}).get("data") or []
     }
     changed = []
-    now = timezone.now()
     for stock in batch:
         count = _dec((items.get(stock.product.xentral_id) or {}).get("stockCount"))
-        if stock.stock_count_seen is not None and count != stock.stock_count_seen:
-            changed.append(stock)
-        stock.stock_count_seen = count
-        stock.list_checked_at = now
-    ProductStock.objects.bulk_update(batch, ["stock_count_seen", "list_checked_at"])
+        if count != stock.stock_count_seen:
+            if stock.stock_count_seen is not None:
+                changed.append(stock)
+            ProductStock.objects.filter(pk=stock.pk).update(stock_count_seen=count)
+    # One statement for the whole batch; only the few that moved need a row of their own.
+    ProductStock.objects.filter(pk__in=[s.pk for s in batch]).update(list_checked_at=timezone.now())
     return changed
 
 
