@@ -13,7 +13,14 @@ from django.utils.safestring import mark_safe
 
 from backoffice.xentral.errors import XentralError
 from stock.charts import stock_history_svg
-from stock.models import PollCycle, ProductStock, StockAlert, StorageLocation, Warehouse
+from stock.models import (
+    PollCycle,
+    ProductStock,
+    StockAlert,
+    StorageLocation,
+    Warehouse,
+    WarehouseStock,
+)
 from stock.selectors import product_history
 from stock.services import stock_refresh, storage_location_items
 
@@ -47,7 +54,11 @@ class WarehouseFilter(admin.SimpleListFilter):
     parameter_name = "warehouse"
 
     def lookups(self, request, model_admin):
-        return [(w.xentral_id, w.designation) for w in Warehouse.objects.all()]
+        # Warehouses seen in snapshots count too, before (or without) a warehouse sync.
+        names = dict(Warehouse.objects.values_list("xentral_id", "designation"))
+        seen = WarehouseStock.objects.values_list("warehouse_id", flat=True).distinct()
+        ids = sorted(set(names) | set(seen), key=lambda i: (len(i), i))
+        return [(i, names.get(i, f"#{i}")) for i in ids]
 
     def queryset(self, request, queryset):
         if self.value():

@@ -93,7 +93,8 @@ def storage_location_items(*, location: StorageLocation, client=None) -> list[di
         f"/api/v2/warehouses/{location.warehouse.xentral_id}/storageLocations/"
         f"{location.xentral_id}/items"
     )
-    return list(client.paginate(path))
+    # The v2 operation takes no paging parameters: one call answers the whole location.
+    return (client.get(path) or {}).get("data") or []
 
 
 # --- snapshots -------------------------------------------------------------------------------

@@ -1,0 +1,241 @@
+"""Stock operations against the sandbox: e-mail on alert opening, the other alert kinds,
+pruning, the commands, items on demand, refresh now, the dashboard and trailing slashes."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import requests
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.index import products_sync
+from catalog.models import Product
+from stock import dashboard
+from stock.models import (
+    AlertKind,
+    PollCycle,
+    ProductStock,
+    StockAlert,
+    StockSnapshot,
+    StorageLocation,
+)
+from stock.services import snapshot_take, warehouses_sync
+from tests.factories import channel_with_key
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(sandbox, *products):
+    sandbox.seed(products=list(products))
+    products_sync()
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("mgr", "m@example.com", "pw"))
+    return client
+
+
+def test_opening_an_alert_mails_the_configured_addresses_once(sandbox, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_EMAILS = ["stock@example.com"]
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 2}})
+    product = Product.objects.get(number="MUG")
+    snapshot_take(product=product)
+    sandbox.set_stock("MUG", "1", 1)
+    snapshot_take(product=product)  # still low: the open alert stays, no second mail
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["stock@example.com"]
+    assert "MUG" in mail.outbox[0].subject
+
+
+def test_no_mail_when_no_addresses_are_configured(sandbox, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_EMAILS = []
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 2}})
+    snapshot_take(product=Product.objects.get(number="MUG"))
+    assert StockAlert.objects.filter(kind=AlertKind.LOW_STOCK).exists()
+    assert mail.outbox == []
+
+
+def test_per_product_minimum_overrides_the_default(sandbox, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 20}})
+    product = Product.objects.get(number="MUG")
+    snapshot_take(product=product)
+    assert not StockAlert.objects.exists()
+    stock = ProductStock.objects.get(product=product)
+    stock.min_sellable = 50
+    stock.save()
+    sandbox.set_stock("MUG", "1", 21)
+    snapshot_take(product=product)
+    assert StockAlert.objects.get(product=product, resolved_at=None).kind == AlertKind.LOW_STOCK
+
+
+def test_orders_beyond_supply_open_reservation_and_demand_alerts_then_resolve(sandbox, settings):
+    from orders.serializers import validated_payload
+    from orders.services import order_submit
+
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 0
+    sandbox.seed(
+        products=[{"name": "Mug", "number": "MUG", "stock": {"1": 10}}],
+        customers=[{"firstname": "Erika", "lastname": "M", "email": "e@example.com"}],
+        paymentMethods=[{"type": "paypal", "designation": "PayPal"}],
+        shippingMethods=[{"type": "dhl", "designation": "DHL"}],
+    )
+    products_sync()
+    product = Product.objects.get(number="MUG")
+    snapshot_take(product=product)
+    channel, _ = channel_with_key()
+    payload = validated_payload(
+        {"reference": "SHOP-15", "customer": {"email": "e@example.com"},
+         "items": [{"sku": "MUG", "quantity": 15}], "shipping": "dhl", "payment": "paypal"},
+        allow_customer_creation=False,
+    )  # fmt: skip
+    assert order_submit(channel=channel, payload=payload).order.status == "created"
+    snapshot_take(product=product)
+    snapshot = ProductStock.objects.get(product=product).latest
+    assert (snapshot.physical, snapshot.reserved, snapshot.sellable) == (10, 10, 0)
+    open_kinds = set(
+        StockAlert.objects.filter(product=product, resolved_at=None).values_list("kind", flat=True)
+    )
+    assert open_kinds == {AlertKind.HIGH_RESERVATION, AlertKind.DEMAND_ABOVE_SUPPLY}
+    sandbox.set_stock("MUG", "1", 500)  # goods arrive: 10 reserved of 500, 490 sellable
+    snapshot_take(product=product)
+    assert not StockAlert.objects.filter(product=product, resolved_at=None).exists()
+
+
+def test_prune_drops_old_history_but_keeps_the_latest(sandbox):
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 1}})
+    product = Product.objects.get(number="MUG")
+    old = snapshot_take(product=product)
+    sandbox.set_stock("MUG", "1", 2)
+    snapshot_take(product=product)
+    sandbox.set_stock("MUG", "1", 3)
+    latest = snapshot_take(product=product)
+    StockSnapshot.objects.update(taken_at=timezone.now() - timedelta(days=100))
+    out = StringIO()
+    call_command("prune_stock_history", "--days", "90", stdout=out)
+    assert list(StockSnapshot.objects.values_list("pk", flat=True)) == [latest.pk]
+    assert old.pk != latest.pk
+
+
+def test_commands_sync_warehouses_and_poll_by_sku(sandbox):
+    sandbox.seed(warehouses=[{"designation": "Second"}])
+    seed(
+        sandbox,
+        {"name": "Mug", "number": "MUG", "stock": {"1": 4}},
+        {"name": "Cup", "number": "CUP", "stock": {"2": 6}},
+    )
+    out = StringIO()
+    call_command("sync_warehouses", stdout=out)
+    assert "2" in out.getvalue()
+    call_command("poll_stock", "--sku", "CUP", stdout=out)
+    assert ProductStock.objects.get(product__number="CUP").latest.physical == 6
+    assert not ProductStock.objects.filter(product__number="MUG", latest__isnull=False).exists()
+    with pytest.raises(CommandError, match="NOPE"):
+        call_command("poll_stock", "--sku", "NOPE", stdout=out)
+    call_command("poll_stock", "--all", stdout=out)
+    assert ProductStock.objects.get(product__number="MUG").latest.physical == 4
+    call_command("poll_stock", stdout=out)
+    assert PollCycle.objects.count() == 1
+
+
+def test_location_items_are_read_on_demand_with_one_call(sandbox, staff):
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 12}})
+    warehouses_sync()
+    location = StorageLocation.objects.get(warehouse__xentral_id="1")
+    listing = staff.get(reverse("admin:stock_storagelocation_changelist")).content.decode()
+    assert reverse("admin:stock_location_items", args=[location.pk]) in listing
+    sandbox.clear_requests()
+    page = staff.get(reverse("admin:stock_location_items", args=[location.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "MUG" in body
+    assert "12" in body
+    [call] = sandbox.requests()
+    assert call["path"] == f"/api/v2/warehouses/1/storageLocations/{location.xentral_id}/items"
+
+
+def test_location_items_page_shows_xentral_failure(sandbox, staff):
+    sandbox.seed(products=[])
+    warehouses_sync()
+    location = StorageLocation.objects.get(warehouse__xentral_id="1")
+    location.xentral_id = "999999"
+    location.save()
+    page = staff.get(reverse("admin:stock_location_items", args=[location.pk]))
+    assert page.status_code == 200
+    assert "errornote" in page.content.decode()
+
+
+def test_refresh_now_action_reads_the_selected_products(sandbox, staff):
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 3}})
+    product = Product.objects.get(number="MUG")
+    snapshot_take(product=product)
+    sandbox.set_stock("MUG", "1", 8)
+    row = ProductStock.objects.get(product=product)
+    response = staff.post(
+        reverse("admin:stock_productstock_changelist"),
+        {"action": "refresh_now", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert "1 new snapshots" in response.content.decode()
+    row.refresh_from_db()
+    assert row.latest.physical == 8
+
+
+def test_overview_filters_low_stock_reserved_stale_and_warehouse(sandbox, staff, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    sandbox.seed(warehouses=[{"designation": "Second"}])
+    seed(
+        sandbox,
+        {"name": "Low", "number": "LOW", "stock": {"1": 1}},
+        {"name": "Full", "number": "FULL", "stock": {"2": 100}},
+    )
+    for product in Product.objects.all():
+        snapshot_take(product=product)
+    url = reverse("admin:stock_productstock_changelist")
+
+    def skus(params):
+        response = staff.get(url, params)
+        return {row.product.number for row in response.context["cl"].result_list}
+
+    assert skus({"level": "low"}) == {"LOW"}
+    assert skus({"warehouse": "2"}) == {"FULL"}
+    assert skus({"level": "stale"}) == set()
+    ProductStock.objects.filter(product__number="FULL").update(
+        checked_at=timezone.now() - timedelta(hours=3)
+    )
+    assert skus({"level": "stale"}) == {"FULL"}
+    assert skus({"level": "reserved"}) == set()
+    assert skus({"o": "-4"}) == {"LOW", "FULL"}  # sortable by sellable
+
+
+def test_dashboard_counts_open_alerts(sandbox, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    assert dashboard.attention() == []
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 1}})
+    snapshot_take(product=Product.objects.get(number="MUG"))
+    [item] = dashboard.attention()
+    assert item["count"] == 1
+    assert item["url"].startswith(reverse("admin:stock_stockalert_changelist"))
+
+
+def test_api_answers_with_and_without_trailing_slash_and_requires_a_key(sandbox, live_server):
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 7}})
+    snapshot_take(product=Product.objects.get(number="MUG"))
+    _, key = channel_with_key(scopes=["stock:read"])
+    headers = {"Authorization": f"Bearer {key}"}
+    for path in ("/api/v1/stock/MUG", "/api/v1/stock/MUG/"):
+        body = requests.get(f"{live_server.url}{path}", headers=headers).json()
+        assert body["available"] == "7"  # no sales channel: product-level figures
+    for path in ("/api/v1/stock", "/api/v1/stock/"):
+        listed = requests.get(f"{live_server.url}{path}", params={"sku": "MUG"}, headers=headers)
+        assert [row["sku"] for row in listed.json()["data"]] == ["MUG"]
+    missing = requests.get(f"{live_server.url}/api/v1/stock", headers=headers)
+    assert missing.status_code == 400
+    assert missing.headers["Content-Type"].startswith("application/problem+json")
+    assert requests.get(f"{live_server.url}/api/v1/stock/MUG").status_code == 401
