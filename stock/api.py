@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
 from stock.selectors import available_for_channel, stock_for_skus
+from stock.serializers import StockListSerializer, StockSerializer
 
 MAX_SKUS = 100
 
@@ -36,7 +37,8 @@ class StockList(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("sku", str, description="Comma-separated SKUs, at most 100")],
-        responses={200: OpenApiTypes.OBJECT},
+        operation_id="stock_list",
+        responses={200: StockListSerializer, 400: OpenApiTypes.OBJECT},
         summary="Stock of several SKUs; unknown ones are listed under `unknown`",
     )
     def get(self, request):
@@ -83,7 +85,9 @@ class StockDetail(APIView):
     required_scope = "stock:read"
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}, summary="Stock of one SKU"
+        operation_id="stock_detail",
+        responses={200: StockSerializer, 404: OpenApiTypes.OBJECT},
+        summary="Stock of one SKU",
     )
     def get(self, request, sku):
         row = stock_for_skus([sku]).get(sku)
