@@ -22,7 +22,7 @@ from stock.models import (
     StockSnapshot,
     StorageLocation,
 )
-from stock.services import snapshot_take, warehouses_sync
+from stock.services import snapshot_take, stock_poll_cycle, warehouses_sync
 from tests.factories import channel_with_key
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +239,28 @@ def test_api_answers_with_and_without_trailing_slash_and_requires_a_key(sandbox,
     assert missing.status_code == 400
     assert missing.headers["Content-Type"].startswith("application/problem+json")
     assert requests.get(f"{live_server.url}/api/v1/stock/MUG").status_code == 401
+
+
+def test_low_stock_products_are_re_read_sooner_than_the_rest(sandbox, settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_MAX_AGE_MIN = 60
+    settings.STOCK_LOW_MAX_AGE_MIN = 10
+    seed(
+        sandbox,
+        {"name": "Low", "number": "LOW", "stock": {"1": 2}},
+        {"name": "Full", "number": "FULL", "stock": {"1": 50}},
+    )
+    stock_poll_cycle(budget=50)
+    ProductStock.objects.update(checked_at=timezone.now() - timedelta(minutes=20))
+    sandbox.clear_requests()
+    stock_poll_cycle(budget=50)
+    low, full = Product.objects.get(number="LOW"), Product.objects.get(number="FULL")
+    paths = [e["path"] for e in sandbox.requests()]
+    assert f"/api/v1/products/{low.xentral_id}/stocks" in paths
+    assert f"/api/v1/products/{full.xentral_id}/stocks" not in paths
+    ProductStock.objects.update(checked_at=timezone.now() - timedelta(minutes=61))
+    sandbox.clear_requests()
+    cycle = stock_poll_cycle(budget=50)
+    paths = [e["path"] for e in sandbox.requests()]
+    assert f"/api/v1/products/{full.xentral_id}/stocks" in paths
+    assert cycle.oldest_unchecked_age_s < 60
