@@ -124,6 +124,7 @@ class RateBudget:
     ):
         self.clock = clock
         self.sleep = sleep
+        self.last_window: int | None = None  # the window the last granted call was counted in
 
     def acquire(self, purpose: str) -> float:
         """Count one call for `purpose`; returns the seconds waited for room."""
@@ -134,6 +135,7 @@ class RateBudget:
             now = self.clock()
             window = current_window(now)
             if counter().reserve(window, str(purpose), cap, limit):
+                self.last_window = window
                 return waited
             pause = (window + 1) * window_length() - now + 0.001
             logger.info("rate budget: %s waits %.2f s for the next window", purpose, pause)

@@ -80,11 +80,11 @@ django.setup()
 from django.conf import settings
 settings.XENTRAL_RATE_LIMIT = 10
 settings.XENTRAL_RATE_WINDOW_S = 0.5
-from backoffice.xentral.budget import RateBudget, current_window
+from backoffice.xentral.budget import RateBudget
 budget = RateBudget()
 for _ in range(int(sys.argv[1])):
     budget.acquire(sys.argv[2])
-    print(current_window(time.time()), flush=True)
+    print(budget.last_window, flush=True)
 """
 
 
