@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
@@ -341,21 +342,25 @@ class XentralClient:
             except (TypeError, ValueError):
                 remaining = None
         try:
-            XentralCall.objects.create(
-                at=timezone.now(),
-                method=method,
-                path=path[:500],
-                query=urlencode(params or {}, doseq=True),
-                status=response.status_code if response is not None else None,
-                duration_ms=round((self.clock() - started) * 1000, 2),
-                rate_limit_remaining=remaining,
-                purpose=self.purpose,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                request_body=body,
-                response_excerpt=(response.text[:EXCERPT_CHARS] if response is not None else ""),
-                error=error[:2000],
-            )
+            # A savepoint, so a failed log insert cannot poison a caller's open transaction.
+            with transaction.atomic():
+                XentralCall.objects.create(
+                    at=timezone.now(),
+                    method=method,
+                    path=path[:500],
+                    query=urlencode(params or {}, doseq=True),
+                    status=response.status_code if response is not None else None,
+                    duration_ms=round((self.clock() - started) * 1000, 2),
+                    rate_limit_remaining=remaining,
+                    purpose=self.purpose,
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    request_body=body,
+                    response_excerpt=(
+                        response.text[:EXCERPT_CHARS] if response is not None else ""
+                    ),
+                    error=error[:2000],
+                )
         except Exception:  # the call happened; a failed log line must not turn it into an error
             logger.warning("could not log the Xentral call %s %s", method, path, exc_info=True)
 

@@ -193,3 +193,20 @@ def test_every_call_is_logged_with_purpose_and_subject_and_no_token(sandbox):
     assert calls[1].rate_limit_remaining is not None
     for call in calls:
         assert "sandbox-token" not in f"{call.query}{call.request_body}{call.response_excerpt}"
+
+
+def test_a_failed_log_write_does_not_fail_the_call(sandbox, settings, django_db_blocker, caplog):
+    # The budget counts in Redis here, so only the call log needs the (now blocked) database.
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/6").flushdb()
+    except Exception as exc:
+        from tests.support import skip_or_fail
+
+        skip_or_fail(f"Redis is not reachable on 127.0.0.1:6379: {exc}")
+    settings.Q2_REDIS_URL = "redis://127.0.0.1:6379/6"
+    with django_db_blocker.block():
+        body = client().get("/api/v2/products")
+    assert isinstance(body["data"], list)
+    assert "could not log the Xentral call" in caplog.text
