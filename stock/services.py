@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from backoffice.models import Purpose
 from backoffice.xentral.client import MAX_PAGE_SIZE, XentralClient, filter_params
+from backoffice.xentral.errors import XentralError
 from catalog.models import Product, ProductKind
 from stock.models import (
     AlertKind,
@@ -237,7 +238,10 @@ def stock_poll_cycle(
     """One poll: refresh what matters most within `budget` calls: (1) products ordered
     through the hub since the last cycle, (2) products whose list `stockCount` changed (one list
     call checks 50), (3) the stalest, low-stock ones sooner. Never exceeds the budget."""
-    client = _client(client)
+    # No silent retries inside the cycle: every attempt must be a planned call.
+    client = _client(client).bound()
+    client.get_retries = 0
+    client.max_inline_wait_s = -1
     started = timezone.now()
     last = PollCycle.objects.order_by("-started_at").first()
     cycle = PollCycle.objects.create(started_at=started)
@@ -262,6 +266,11 @@ def stock_poll_cycle(
         try:
             if snapshot_take(product=stock.product, client=product_client):
                 snapshots += 1
+        except XentralError as error:
+            if error.retryable:
+                raise  # Xentral is down or rate limiting: the rest of the plan would fail too
+            # One product's failure (e.g. deleted in Xentral) must not starve the others.
+            logger.warning("stock of %s not read: %s", stock.product.number, error)
         finally:
             spent += product_client.calls_made
         refreshed.add(stock.product_id)
@@ -269,40 +278,53 @@ def stock_poll_cycle(
         return True
 
     stocks = _ensure_stock_rows(skus)
-    _mark_ordered(since=last.started_at if last else started - timedelta(days=1))
-    queue = list(stocks.filter(needs_refresh=True).select_related("product", "latest"))
-    queue += list(stocks.filter(latest__isnull=True, needs_refresh=False).select_related("product"))
-    for stock in queue:
-        if not refresh(stock):
-            break
-    # (2) one list call tells whether 50 products' physical stock moved.
-    while left() >= 2:
-        unchecked = stocks.filter(Q(list_checked_at__lt=started) | Q(list_checked_at=None))
-        batch = list(
-            unchecked.select_related("product", "latest").order_by("list_checked_at", "checked_at")[
-                :MAX_PAGE_SIZE
-            ]
+
+    def plan() -> None:
+        nonlocal spent
+        _mark_ordered(since=last.started_at if last else started - timedelta(days=1))
+        queue = list(stocks.filter(needs_refresh=True).select_related("product", "latest"))
+        queue += list(
+            stocks.filter(latest__isnull=True, needs_refresh=False).select_related("product")
         )
-        if not batch:
-            break
-        before = client.calls_made
-        changed = _list_check(batch, client)
-        spent += client.calls_made - before
-        checked.update(s.product_id for s in batch)
-        for stock in changed:
+        for stock in queue:
             if not refresh(stock):
                 break
-    # (3) the stalest, even if stockCount did not move (reservations change without it).
-    now = timezone.now()
-    soonest = timedelta(minutes=min(settings.STOCK_MAX_AGE_MIN, settings.STOCK_LOW_MAX_AGE_MIN))
-    due = stocks.filter(Q(checked_at__lt=now - soonest) | Q(checked_at=None))
-    for stock in due.select_related("product", "latest").order_by("checked_at").iterator():
-        if left() < 1:
-            break
-        if stock.checked_at and now - stock.checked_at < _max_age(stock):
-            continue
-        if not refresh(stock):
-            break
+        # (2) one list call tells whether 50 products' physical stock moved.
+        while left() >= 2:
+            unchecked = stocks.filter(Q(list_checked_at__lt=started) | Q(list_checked_at=None))
+            batch = list(
+                unchecked.select_related("product", "latest").order_by(
+                    "list_checked_at", "checked_at"
+                )[:MAX_PAGE_SIZE]
+            )
+            if not batch:
+                break
+            before = client.calls_made
+            try:
+                changed = _list_check(batch, client)
+            finally:
+                spent += client.calls_made - before
+            checked.update(s.product_id for s in batch)
+            for stock in changed:
+                if not refresh(stock):
+                    break
+        # (3) the stalest, even if stockCount did not move (reservations change without it).
+        now = timezone.now()
+        soonest = timedelta(minutes=min(settings.STOCK_MAX_AGE_MIN, settings.STOCK_LOW_MAX_AGE_MIN))
+        due = stocks.filter(Q(checked_at__lt=now - soonest) | Q(checked_at=None))
+        for stock in due.select_related("product", "latest").order_by("checked_at").iterator():
+            if left() < 1:
+                break
+            if stock.checked_at and now - stock.checked_at < _max_age(stock):
+                continue
+            if not refresh(stock):
+                break
+
+    try:
+        plan()
+    except XentralError as error:
+        # Xentral down or limiting: stop here; the cycle is still recorded with what it spent.
+        logger.warning("stock poll stopped early: %s", error)
     oldest = stocks.order_by("checked_at").values_list("checked_at", flat=True).first()
     cycle.finished_at = timezone.now()
     cycle.budget = budget

@@ -264,3 +264,28 @@ def test_low_stock_products_are_re_read_sooner_than_the_rest(sandbox, settings):
     paths = [e["path"] for e in sandbox.requests()]
     assert f"/api/v1/products/{full.xentral_id}/stocks" in paths
     assert cycle.oldest_unchecked_age_s < 60
+
+
+def test_xentral_down_ends_the_cycle_early_recorded_without_retries(sandbox):
+    seed(sandbox, *[{"name": f"P{i}", "number": f"P-{i}", "stock": {"1": 1}} for i in range(5)])
+    stock_poll_cycle(budget=50)
+    sandbox.faults(errorRate=1.0, errorStatus=503)
+    sandbox.clear_requests()
+    cycle = stock_poll_cycle(budget=50)
+    assert cycle.finished_at is not None
+    assert cycle.calls_spent == len(sandbox.requests()) == 1
+
+
+def test_one_product_gone_in_xentral_does_not_stop_the_others(sandbox):
+    seed(sandbox, {"name": "A", "number": "A", "stock": {"1": 1}})
+    seed(sandbox, {"name": "B", "number": "B", "stock": {"1": 2}})
+    a = Product.objects.get(number="A")
+    sandbox.faults(
+        failNext=[
+            {"method": "GET", "path": f"/api/v1/products/{a.xentral_id}/stocks", "status": 404}
+        ]
+    )
+    cycle = stock_poll_cycle(budget=50)
+    assert ProductStock.objects.get(product__number="B").latest.physical == 2
+    assert ProductStock.objects.get(product=a).latest is None
+    assert cycle.finished_at is not None
