@@ -1,11 +1,9 @@
 """What the admin dashboard shows: what needs attention, from every app, and the rate budget."""
 
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
+from backoffice.app_hooks import app_modules
 from backoffice.models import StaffAlert
 from backoffice.xentral.budget import budget_usage, purpose_cap
 
@@ -17,13 +15,7 @@ def attention_items() -> list[dict]:
     if open_alerts:
         url = reverse("admin:backoffice_staffalert_changelist") + "?resolved_at__isempty=1"
         items.append({"label": "Open configuration alerts", "count": open_alerts, "url": url})
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.dashboard":
-                raise
-            continue
+    for _, module in app_modules("dashboard"):
         attention = getattr(module, "attention", None)
         if attention is not None:
             items.extend(attention())

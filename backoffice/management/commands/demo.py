@@ -1,13 +1,11 @@
 """`manage.py demo`: demo data for a fresh installation (safe to run again)."""
 
-from importlib import import_module
-
 import requests
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from backoffice.app_hooks import app_modules
 from backoffice.models import Channel, Purpose, Scope
 from backoffice.services import api_key_create, api_key_revoke
 from backoffice.xentral.client import XentralClient
@@ -77,14 +75,8 @@ class Command(BaseCommand):
         return channel
 
     def _app_demos(self, channel: Channel) -> None:
-        for config in apps.get_app_configs():
-            try:
-                module = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
+        for label, module in app_modules("demo"):
             try:
                 module.populate(channel=channel, stdout=self.stdout)
             except XentralError as exc:
-                self.stderr.write(f"{config.label} demo data skipped: {exc.problem_text}")
+                self.stderr.write(f"{label} demo data skipped: {exc.problem_text}")

@@ -1,24 +1,14 @@
 """`manage.py setup_schedules`: install every app's django-q2 schedules (idempotent)."""
 
-from importlib import import_module
-
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
+
+from backoffice.app_hooks import app_modules
 
 
 def declared_schedules() -> list[dict]:
     """`SCHEDULES` of every installed app that has a `schedules` module."""
-    found = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.schedules")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.schedules":
-                raise
-            continue
-        found.extend(getattr(module, "SCHEDULES", []))
-    return found
+    return [entry for _, module in app_modules("schedules") for entry in module.SCHEDULES]
 
 
 class Command(BaseCommand):

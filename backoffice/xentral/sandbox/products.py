@@ -227,16 +227,25 @@ def create_variants(app, request, body, id):
 
 
 # --- bill of materials --------------------------------------------------------------------------
-def parts_list(app, request, id):
-    state = app.state
-    with state.lock:
-        _product_or_404(state, id)
-        parts = [
-            {k: v for k, v in p.items() if k != "productId"}
-            for p in state.items("parts")
-            if p["productId"] == str(id)
-        ]
-        return r.json_response(paged(parts, request.args))
+def _children_list(collection: str):
+    """A list endpoint of a product's own items (parts, external references)."""
+
+    def handler(app, request, id):
+        state = app.state
+        with state.lock:
+            _product_or_404(state, id)
+            items = [
+                {k: v for k, v in item.items() if k != "productId"}
+                for item in state.items(collection)
+                if item["productId"] == str(id)
+            ]
+            return r.json_response(paged(items, request.args))
+
+    handler.__name__ = f"{collection}_list"
+    return handler
+
+
+parts_list = _children_list("parts")
 
 
 def parts_create(app, request, body, id):
@@ -278,16 +287,7 @@ def parts_create(app, request, body, id):
 
 
 # --- external references -------------------------------------------------------------------
-def external_references_list(app, request, id):
-    state = app.state
-    with state.lock:
-        _product_or_404(state, id)
-        refs = [
-            {k: v for k, v in ref.items() if k != "productId"}
-            for ref in state.items("externalReferences")
-            if ref["productId"] == str(id)
-        ]
-        return r.json_response(paged(refs, request.args))
+external_references_list = _children_list("externalReferences")
 
 
 def external_reference_create(app, request, body, id):
