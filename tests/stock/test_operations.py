@@ -289,3 +289,27 @@ def test_one_product_gone_in_xentral_does_not_stop_the_others(sandbox):
     assert ProductStock.objects.get(product__number="B").latest.physical == 2
     assert ProductStock.objects.get(product=a).latest is None
     assert cycle.finished_at is not None
+
+
+def test_stock_page_of_a_product_never_read_renders(sandbox, staff):
+    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 1}})
+    stock_poll_cycle(budget=0)  # creates the row, spends nothing
+    row = ProductStock.objects.get(product__number="MUG")
+    page = staff.get(reverse("admin:stock_productstock_change", args=[row.pk]))
+    assert page.status_code == 200
+    assert "No snapshot yet." in page.content.decode()
+
+
+def test_demo_populate_caches_warehouses_and_shows_stock(sandbox, settings):
+    from stock.demo import populate
+
+    sandbox.seed_demo()
+    products_sync(full=True)
+    channel, _ = channel_with_key()
+    out = StringIO()
+    populate(channel=channel, stdout=out)
+    assert "warehouses" in out.getvalue()
+    assert StorageLocation.objects.exists()
+    art = ProductStock.objects.get(product__number="ART-001")
+    assert art.latest is not None
+    assert art.latest.physical == sum(w.physical for w in art.latest.warehouses.all())

@@ -222,7 +222,10 @@ def test_admin_pages_render_breakdowns_and_chart(sandbox, staff):
     assert "MUG" in overview.content.decode()
     row = ProductStock.objects.get(product=product)
     page = staff.get(reverse("admin:stock_productstock_change", args=[row.pk])).content.decode()
+    assert 'id="totals"' in page
     assert 'id="warehouses"' in page
+    assert 'id="channels"' in page
+    assert "<td>20</td>" in page  # warehouse 1's new figure in the breakdown
     assert 'id="reservations"' in page
     assert "<polyline" in page
     for name in ("warehouse", "storagelocation", "stockalert", "pollcycle"):
