@@ -1,6 +1,7 @@
 """`manage.py run_hub` (what `make run` calls): sandbox, web server, worker and demo data in
 one go; Ctrl-C stops all of them."""
 
+import io
 import os
 import signal
 import socket
@@ -12,7 +13,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-SANDBOX_RATE_LIMIT = "6000/60"
+# The sandbox's limit is raised so the demo sets up in seconds; the hub's shared budget must
+# know the same limit, otherwise capped purposes (stock polling) wait for minute windows.
+SANDBOX_RATE_LIMIT, SANDBOX_RATE_WINDOW_S = 6000, 60
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def port_free(port: int) -> bool:
@@ -48,23 +55,34 @@ class Command(BaseCommand):
             )
         children: list[subprocess.Popen] = []
         env = dict(os.environ)
+        # SIGTERM during setup must still stop the children started so far (the finally below).
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             if use_sandbox:
                 sandbox_url = f"http://127.0.0.1:{sandbox_port}"
                 env["XENTRAL_URL"] = settings.XENTRAL_URL = sandbox_url
+                env["XENTRAL_RATE_LIMIT"] = str(SANDBOX_RATE_LIMIT)
+                env["XENTRAL_RATE_WINDOW_S"] = str(SANDBOX_RATE_WINDOW_S)
+                settings.XENTRAL_RATE_LIMIT = SANDBOX_RATE_LIMIT
+                settings.XENTRAL_RATE_WINDOW_S = float(SANDBOX_RATE_WINDOW_S)
                 state = settings.VAR_DIR / "sandbox-state.json"
+                rate_limit = f"{SANDBOX_RATE_LIMIT}/{SANDBOX_RATE_WINDOW_S}"
                 children.append(self._start(
                     ["run_sandbox", "--port", str(sandbox_port), "--seed", "demo",
-                     "--rate-limit", SANDBOX_RATE_LIMIT, "--state", str(state)], env,
+                     "--rate-limit", rate_limit, "--state", str(state)], env,
                 ))  # fmt: skip
                 wait_for_port(sandbox_port, children[-1])
             call_command("setup_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115
-            call_command("demo", stdout=self.stdout)
+            demo_output = io.StringIO()
+            call_command("demo", stdout=demo_output)
+            self.stdout.write(demo_output.getvalue().rstrip("\n"))
+            api_key = demo_output.getvalue().strip().splitlines()[-1]
             web = self._start(["runserver", f"127.0.0.1:{port}", "--noreload"], env)
             children.append(web)
             children.append(self._start(["qcluster"], env))
             wait_for_port(port, web)
-            self._banner(port, env["XENTRAL_URL"] if use_sandbox else settings.XENTRAL_URL)
+            xentral_url = env["XENTRAL_URL"] if use_sandbox else settings.XENTRAL_URL
+            self._banner(port, xentral_url, api_key, use_sandbox)
             self._supervise(children)
         except KeyboardInterrupt:
             pass
@@ -76,16 +94,18 @@ class Command(BaseCommand):
             [sys.executable, "manage.py", *command], env=env, start_new_session=True
         )
 
-    def _banner(self, port: int, xentral_url: str) -> None:
+    def _banner(self, port: int, xentral_url: str, api_key: str, sandbox: bool) -> None:
         base = f"http://127.0.0.1:{port}"
+        xentral = f"{xentral_url} ({'built-in sandbox' if sandbox else 'XENTRAL_URL'})"
         self.stdout.write(
             "\n".join(
                 [
                     "",
-                    f"Xentral Hub is running. Xentral: {xentral_url}",
+                    "Xentral Hub is running.",
                     f"  admin     {base}/admin/   (login demo / demo)",
                     f"  API docs  {base}/api/v1/docs",
-                    "  API key   printed above (channel 'Demo Shop')",
+                    f"  API key   {api_key}   (channel 'Demo Shop')",
+                    f"  Xentral   {xentral}",
                     "Ctrl-C stops everything.",
                     "",
                 ]
