@@ -2,8 +2,10 @@
 SKUs the index does not know."""
 
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from backoffice.models import Purpose
 from backoffice.xentral.client import XentralClient
@@ -80,3 +82,21 @@ def test_unknown_skus_are_asked_for_50_at_a_time_and_stay_unknown(sandbox):
 def test_resolution_is_exact_never_a_guess(sandbox):
     sandbox.seed(products=[{"name": "A", "number": "ART-001"}])
     assert resolve_skus(["art-001", "ART-00"]) == {"art-001": None, "ART-00": None}
+
+
+def test_sync_products_command_reports_pages_created_and_updated(sandbox):
+    sandbox.seed(products=[{"name": f"P{i}", "number": f"P-{i}"} for i in range(60)])
+    out = StringIO()
+    call_command("sync_products", "--full", stdout=out)
+    assert "full sync: 2 pages (Xentral calls), 60 products read, 60 created, 0 updated" in (
+        out.getvalue()
+    )
+    out = StringIO()
+    call_command("sync_products", "--full", stdout=out)
+    assert "60 products read, 0 created, 60 updated" in out.getvalue()
+
+
+def test_sync_products_command_fails_clearly_when_xentral_refuses_the_token(sandbox, settings):
+    settings.XENTRAL_TOKEN = "wrong-token"
+    with pytest.raises(CommandError, match="sync failed"):
+        call_command("sync_products", stdout=StringIO())

@@ -17,11 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         client = XentralClient(purpose=Purpose.SYNC)
+        before = Product.objects.count()
         try:
             stored = products_sync(full=options["full"], client=client)
         except XentralError as exc:
             raise CommandError(f"sync failed: {exc.problem_text}") from exc
+        total = Product.objects.count()
+        # The sync only adds or updates rows (renumbering aside), so the growth is what was new.
+        created = max(0, total - before)
         self.stdout.write(
-            f"{stored} products stored with {client.calls_made} Xentral calls; "
-            f"the index holds {Product.objects.count()} products."
+            f"{'full' if options['full'] else 'incremental'} sync: "
+            f"{client.calls_made} pages (Xentral calls), {stored} products read, "
+            f"{created} created, {stored - created} updated; the index holds {total} products."
         )
