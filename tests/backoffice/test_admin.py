@@ -62,3 +62,22 @@ def test_revoke_action(staff):
 def test_changelists_render(staff, name):
     channel_with_key()
     assert staff.get(reverse(f"admin:{name}_changelist")).status_code == 200
+
+
+def test_resolving_an_alert_takes_it_off_the_dashboard(staff):
+    alert = StaffAlert.objects.create(kind=StaffAlert.Kind.OTHER, message="Look at the token")
+    staff.post(
+        reverse("admin:backoffice_staffalert_changelist"),
+        {"action": "resolve", "_selected_action": [alert.pk]},
+    )
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    html = staff.get(reverse("admin:index")).content.decode()
+    assert "Look at the token" not in html
+    assert "Open configuration alerts" not in html
+
+
+def test_channel_list_never_shows_the_webhook_secret(staff):
+    channel_with_key(webhook_url="https://shop.example/hook", webhook_secret="s3cret-value")
+    html = staff.get(reverse("admin:backoffice_channel_changelist")).content.decode()
+    assert "s3cret-value" not in html
