@@ -44,6 +44,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8765)
+        parser.add_argument(
+            "--sandbox-state",
+            default=None,
+            help="JSON file keeping the sandbox's data (default var/sandbox-state.json)",
+        )
 
     def handle(self, *args, **options):
         port, sandbox_port = options["port"], options["sandbox_port"]
@@ -65,7 +70,7 @@ class Command(BaseCommand):
                 env["XENTRAL_RATE_WINDOW_S"] = str(SANDBOX_RATE_WINDOW_S)
                 settings.XENTRAL_RATE_LIMIT = SANDBOX_RATE_LIMIT
                 settings.XENTRAL_RATE_WINDOW_S = float(SANDBOX_RATE_WINDOW_S)
-                state = settings.VAR_DIR / "sandbox-state.json"
+                state = options["sandbox_state"] or settings.VAR_DIR / "sandbox-state.json"
                 rate_limit = f"{SANDBOX_RATE_LIMIT}/{SANDBOX_RATE_WINDOW_S}"
                 children.append(self._start(
                     ["run_sandbox", "--port", str(sandbox_port), "--seed", "demo",
