@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from backoffice.models import Purpose
-from backoffice.xentral.client import MAX_PAGE_SIZE, XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
+from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
 from catalog.models import Product, ProductIndexSync, ProductKind, SalesTax
 
 PRODUCTS_PATH = "/api/v2/products"

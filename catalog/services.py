@@ -17,8 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from backoffice.models import Purpose
-from backoffice.xentral.client import XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralConflict, XentralError, XentralNotFound
+from backoffice.xentral.params import filter_params
 from catalog.models import (
     CatalogEntry,
     ExternalReference,

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from backoffice.models import Channel
-from backoffice.xentral.client import XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
+from backoffice.xentral.params import filter_params
 from orders.models import CustomerLink, CustomerLinkKind
 
 

@@ -15,13 +15,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.models import Channel, Purpose, StaffAlert
-from backoffice.xentral.client import XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import (
     XentralAuthError,
     XentralError,
     XentralRateLimited,
     XentralUnavailable,
 )
+from backoffice.xentral.params import filter_params
 from orders.customers import CustomerNotFound, customer_resolve
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 from orders.serializers import order_representation

@@ -15,8 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.models import Purpose
-from backoffice.xentral.client import MAX_PAGE_SIZE, XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralError
+from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
 from catalog.models import Product, ProductKind
 from stock.models import (
     AlertKind,

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -22,25 +22,19 @@ from requests.adapters import HTTPAdapter
 from backoffice.models import Purpose, XentralCall
 from backoffice.xentral.budget import RateBudget
 from backoffice.xentral.errors import (
-    XentralAuthError,
-    XentralConflict,
-    XentralError,
-    XentralNotFound,
     XentralRateLimited,
     XentralRequestError,
     XentralUnavailable,
-    XentralValidationError,
+    error_for_response,
 )
+from backoffice.xentral.params import MAX_PAGE_SIZE, id_from_location
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "xentral-hub/1.0"
-MAX_PAGE_SIZE = 50
-LIST_OPERATORS = frozenset({"in", "notIn"})
 EXCERPT_CHARS = 2000
 # Xentral's advice: full speed above 50 % remaining, ~50 ms apart below, ~200 ms below 25 %.
 PACING_STEPS = ((0.25, 0.2), (0.5, 0.05))
-DEFAULT_RETRY_AFTER_S = 60.0
 
 _session_lock = threading.Lock()
 _session: requests.Session | None = None
@@ -88,41 +82,6 @@ class Pacing:
 
 
 _pacing = Pacing()
-
-
-def filter_params(*conditions: tuple[str, str, Any], start: int = 0) -> dict[str, Any]:
-    """`("number", "in", ["A", "B"]), ("updatedAt", "greaterThan", "...")` as Xentral's
-    `filter[i][key|op|value]` query parameters (list values as `filter[i][value][]`)."""
-    params: dict[str, Any] = {}
-    for index, (key, op, value) in enumerate(conditions, start=start):
-        params[f"filter[{index}][key]"] = key
-        params[f"filter[{index}][op]"] = op
-        if op in LIST_OPERATORS or isinstance(value, list | tuple | set):
-            params[f"filter[{index}][value][]"] = [str(v) for v in value]
-        else:
-            params[f"filter[{index}][value]"] = _plain(value)
-    return params
-
-
-def order_params(*fields: tuple[str, str], start: int = 0) -> dict[str, str]:
-    """`("updatedAt", "asc")` as `order[i][field]`, `order[i][dir]`."""
-    params = {}
-    for index, (field, direction) in enumerate(fields, start=start):
-        params[f"order[{index}][field]"] = field
-        params[f"order[{index}][dir]"] = direction
-    return params
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def id_from_location(location: str) -> str:
-    """The new resource's id: the last segment of `Location` (absolute or relative)."""
-    path = urlsplit(location).path.rstrip("/")
-    return path.rsplit("/", 1)[-1]
 
 
 class XentralResponse:
@@ -324,7 +283,7 @@ class XentralClient:
             raise error from exc
         self.pacing.observe(response.headers)
         data = _parse_body(response)
-        error = _error_for(response, data, method, path)
+        error = error_for_response(response, data, method, path)
         self._log(method, path, params, json, response, started, error=str(error or ""))
         if error is not None:
             raise error
@@ -372,38 +331,3 @@ def _parse_body(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
-
-
-def _error_for(response, data, method: str, path: str) -> XentralError | None:
-    status = response.status_code
-    if status < 400:
-        return None
-    title = ""
-    if isinstance(data, dict):
-        title = str(data.get("title") or data.get("message") or data.get("detail") or "")
-    message = f"Xentral answered {status} to {method} {path}" + (f": {title}" if title else "")
-    kwargs = {"status": status, "problem": data, "method": method, "path": path}
-    if status == 400 or status == 422:
-        return XentralValidationError(message, **kwargs)
-    if status in (401, 403):
-        return XentralAuthError(message, **kwargs)
-    if status == 404:
-        return XentralNotFound(message, **kwargs)
-    if status == 409:
-        return XentralConflict(message, **kwargs)
-    if status == 429:
-        return XentralRateLimited(message, retry_after=_retry_after(response.headers), **kwargs)
-    if status >= 500:
-        return XentralUnavailable(message, **kwargs)
-    return XentralRequestError(message, **kwargs)
-
-
-def _retry_after(headers) -> float:
-    try:
-        return max(0.0, float(headers["Retry-After"]))
-    except (KeyError, TypeError, ValueError):
-        pass
-    try:
-        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
-    except (KeyError, TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER_S

@@ -5,6 +5,7 @@ Each class says what to do next: `retryable` (try again later), or fix the data
 (`XentralAuthError`).
 """
 
+import time
 from typing import Any
 
 
@@ -109,3 +110,41 @@ def _walk_violations(node: Any, path: str):
     elif isinstance(node, dict):
         for key, value in node.items():
             yield from _walk_violations(value, f"{path}.{key}" if path else str(key))
+
+
+DEFAULT_RETRY_AFTER_S = 60.0
+
+
+def error_for_response(response, data, method: str, path: str) -> XentralError | None:
+    status = response.status_code
+    if status < 400:
+        return None
+    title = ""
+    if isinstance(data, dict):
+        title = str(data.get("title") or data.get("message") or data.get("detail") or "")
+    message = f"Xentral answered {status} to {method} {path}" + (f": {title}" if title else "")
+    kwargs = {"status": status, "problem": data, "method": method, "path": path}
+    if status == 400 or status == 422:
+        return XentralValidationError(message, **kwargs)
+    if status in (401, 403):
+        return XentralAuthError(message, **kwargs)
+    if status == 404:
+        return XentralNotFound(message, **kwargs)
+    if status == 409:
+        return XentralConflict(message, **kwargs)
+    if status == 429:
+        return XentralRateLimited(message, retry_after=_retry_after(response.headers), **kwargs)
+    if status >= 500:
+        return XentralUnavailable(message, **kwargs)
+    return XentralRequestError(message, **kwargs)
+
+
+def _retry_after(headers) -> float:
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+    try:
+        return max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_S

@@ -4,7 +4,7 @@ pacing, retries, timeouts and the call log."""
 import pytest
 
 from backoffice.models import Purpose, XentralCall
-from backoffice.xentral.client import XentralClient, filter_params
+from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import (
     XentralAuthError,
     XentralConflict,
@@ -13,6 +13,7 @@ from backoffice.xentral.errors import (
     XentralUnavailable,
     XentralValidationError,
 )
+from backoffice.xentral.params import filter_params
 
 pytestmark = pytest.mark.django_db
 
