@@ -6,6 +6,7 @@ import json
 from werkzeug.wrappers import Response
 
 from backoffice.xentral.sandbox import presets
+from backoffice.xentral.sandbox.faults import Faults
 from backoffice.xentral.sandbox.responses import json_response
 
 
@@ -71,26 +72,20 @@ def read_state(app, body) -> Response:
             for warehouse_id, locations in per_warehouse.items()
             for location_id, amount in locations.items()
         ]
-        view["salesOrders"] = state.items("salesOrders") + state.items("salesOrdersV3")
         return json_response(view)
 
 
 def put_faults(app, body) -> Response:
-    from backoffice.xentral.sandbox.app import Faults
-
     app.set_faults(Faults.from_json(body or {}))
     return json_response({"status": "ok"})
 
 
 def get_requests(app, body) -> Response:
-    with app.log_lock:
-        entries = list(app.request_log)
-    return json_response(entries)
+    return json_response(app.request_log.read())
 
 
 def clear_requests(app, body) -> Response:
-    with app.log_lock:
-        app.request_log.clear()
+    app.request_log.clear()
     return Response(b"", status=204)
 
 

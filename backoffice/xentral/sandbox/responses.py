@@ -44,6 +44,14 @@ def generic_validation(*messages: str) -> Response:
     return problem(400, "Validation failed.", "generic-validation", messages=list(messages))
 
 
+def too_many_requests(retry_after: int, reset_at: int) -> Response:
+    return json_response(
+        {"message": "Too Many Requests"},
+        status=429,
+        headers={"Retry-After": str(retry_after), "X-RateLimit-Reset": str(reset_at)},
+    )
+
+
 def not_found(what: str = "Resource") -> Response:
     return problem(404, f"{what} not found.", "not-found")
 

@@ -14,7 +14,6 @@ COLLECTIONS = (
     "customers",
     "customerAddresses",
     "salesOrders",
-    "salesOrdersV3",
     "salesPrices",
     "purchasePrices",
     "externalReferences",
@@ -76,6 +75,21 @@ class SandboxState:
 
     def items(self, collection: str) -> list[dict]:
         return list(self.data[collection].values())
+
+    def require(self, collection: str, item_id: str, what: str) -> dict:
+        """The item, or `LookupError(what)`, which the app answers with a 404."""
+        item = self.get(collection, item_id)
+        if item is None:
+            raise LookupError(what)
+        return item
+
+    def children(self, collection: str, product_id: str) -> list[dict]:
+        """A product's own items (parts, external references), without the back reference."""
+        return [
+            {k: v for k, v in item.items() if k != "productId"}
+            for item in self.data[collection].values()
+            if item["productId"] == str(product_id)
+        ]
 
     # --- products ------------------------------------------------------------------------------
     def add_product(self, fields: dict) -> dict:
