@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from backoffice.dashboard import dashboard_context
 from backoffice.models import ApiKey, Channel, Scope, StaffAlert, XentralCall
-from backoffice.services import api_key_create, api_key_revoke
+from backoffice.services import api_key_create, api_key_revoke, staff_alerts_resolve
 
 _index = admin.site.index
 
@@ -121,4 +121,4 @@ class StaffAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark as resolved")
     def resolve(self, request, queryset):
-        queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+        staff_alerts_resolve(alerts=list(queryset), user=request.user)

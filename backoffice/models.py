@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -129,6 +130,7 @@ class StaffAlert(models.Model):
 
     class Kind(models.TextChoices):
         XENTRAL_AUTH = "xentral_auth", "Xentral rejected the hub's token"
+        CONFIGURATION = "configuration", "Hub configuration fault"
         OTHER = "other", "Other"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -142,3 +144,24 @@ class StaffAlert(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+
+class StaffAlertEvent(models.Model):
+    """The history of an alert: opened, seen again, resolved (by whom)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        RESOLVED = "resolved", "Resolved"
+
+    alert = models.ForeignKey(StaffAlert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

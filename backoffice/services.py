@@ -1,4 +1,4 @@
-"""Writes on the shared core: channels and their API keys."""
+"""Writes on the shared core: channels, their API keys, and staff alerts."""
 
 import hashlib
 import secrets
@@ -6,7 +6,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.models import ApiKey, Channel, Scope
+from backoffice.models import ApiKey, Channel, Scope, StaffAlert, StaffAlertEvent
 
 KEY_PREFIX = "xh_"
 
@@ -74,3 +74,35 @@ def channel_create(*, name: str, scopes: list[str], **fields) -> tuple[Channel, 
     channel = Channel.objects.create(name=name, **fields)
     _, raw_key = api_key_create(channel=channel, scopes=scopes, name="initial")
     return channel, raw_key
+
+
+@transaction.atomic
+def staff_alert_open(*, kind: str, message: str) -> StaffAlert:
+    """Open an alert of this kind, or return the open one: staff are told once, not per order."""
+    alert = (
+        StaffAlert.objects.select_for_update()
+        .filter(kind=kind, resolved_at__isnull=True)
+        .order_by("opened_at")
+        .first()
+    )
+    if alert is not None:
+        return alert
+    alert = StaffAlert.objects.create(kind=kind, message=message)
+    StaffAlertEvent.objects.create(alert=alert, kind=StaffAlertEvent.Kind.OPENED)
+    return alert
+
+
+@transaction.atomic
+def staff_alerts_resolve(*, alerts, user=None) -> int:
+    """Resolve the open ones among `alerts`, recording who did it; returns how many."""
+    open_alerts = list(
+        StaffAlert.objects.select_for_update().filter(
+            pk__in=[a.pk for a in alerts], resolved_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    for alert in open_alerts:
+        alert.resolved_at = now
+        alert.save(update_fields=["resolved_at"])
+        StaffAlertEvent.objects.create(alert=alert, kind=StaffAlertEvent.Kind.RESOLVED, user=user)
+    return len(open_alerts)

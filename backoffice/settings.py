@@ -32,9 +32,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    # The hub's apps in layer order, lowest first (import-linter checks it in pyproject.toml).
     "backoffice",
-    "orders",
     "catalog",
+    "orders",
     "stock",
 ]
 

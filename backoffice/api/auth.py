@@ -53,7 +53,9 @@ class HasScope(permissions.BasePermission):
             view, "required_scope", None
         )
         if required is None:
-            return True
+            # Fail closed: a view that forgets to declare its scope is open to no key.
+            self.message = "This endpoint declares no scope, so no API key may use it."
+            return False
         if required not in principal.scopes:
             self.message = f"The API key lacks the scope '{required}'."
             return False

@@ -113,6 +113,20 @@ def budget_usage(window: int | None = None) -> dict[str, int]:
     return counter().usage(current_window() if window is None else window)
 
 
+def purpose_room(purpose: str) -> int | None:
+    """Calls a capped purpose may still make in the current window (None when uncapped)."""
+    cap = purpose_cap(purpose)
+    if cap is None:
+        return None
+    return max(0, cap - budget_usage().get(str(purpose), 0))
+
+
+def purpose_per_minute(purpose: str) -> float | None:
+    """The capped purpose's calls per minute at its share (None when uncapped)."""
+    cap = purpose_cap(purpose)
+    return None if cap is None else cap * 60.0 / window_length()
+
+
 class RateBudget:
     """Grants calls: counts every one; capped purposes wait for the next window when full."""
 

@@ -178,12 +178,6 @@ class XentralClient:
     def patch(self, path: str, json: Any) -> Any:
         return self.request("PATCH", path, json=json).data
 
-    def put(self, path: str, json: Any) -> Any:
-        return self.request("PUT", path, json=json).data
-
-    def delete(self, path: str) -> Any:
-        return self.request("DELETE", path).data
-
     def paginate(
         self, path: str, *, params: dict | None = None, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[dict]:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from backoffice.models import ApiKey, StaffAlert
-from backoffice.services import api_key_authenticate
+from backoffice.services import api_key_authenticate, staff_alert_open
 from tests.factories import channel_with_key
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_changelists_render(staff, name):
 
 
 def test_resolving_an_alert_takes_it_off_the_dashboard(staff):
-    alert = StaffAlert.objects.create(kind=StaffAlert.Kind.OTHER, message="Look at the token")
+    alert = staff_alert_open(kind=StaffAlert.Kind.OTHER, message="Look at the token")
     staff.post(
         reverse("admin:backoffice_staffalert_changelist"),
         {"action": "resolve", "_selected_action": [alert.pk]},
@@ -75,6 +75,16 @@ def test_resolving_an_alert_takes_it_off_the_dashboard(staff):
     html = staff.get(reverse("admin:index")).content.decode()
     assert "Look at the token" not in html
     assert "Open configuration alerts" not in html
+    events = [(e.kind, e.user.username if e.user else None) for e in alert.events.all()]
+    assert events == [("opened", None), ("resolved", "boss")]
+
+
+def test_an_alert_of_a_kind_already_open_is_not_opened_twice():
+    first = staff_alert_open(kind=StaffAlert.Kind.XENTRAL_AUTH, message="token rejected")
+    again = staff_alert_open(kind=StaffAlert.Kind.XENTRAL_AUTH, message="token rejected")
+    assert again.pk == first.pk
+    assert StaffAlert.objects.count() == 1
+    assert first.events.count() == 1
 
 
 def test_channel_list_never_shows_the_webhook_secret(staff):
