@@ -55,7 +55,8 @@ def main() -> None:
     from catalog.index import products_sync
     from catalog.models import Product
     from stock.models import PollCycle, ProductStock, StockSnapshot, WarehouseStock
-    from stock.services import snapshot_take, stock_poll_cycle
+    from stock.poller import stock_poll_cycle
+    from stock.snapshots import snapshot_take
     from tests.support import Sandbox, start_sandbox
 
     call_command("migrate", verbosity=0)

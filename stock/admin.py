@@ -22,7 +22,8 @@ from stock.models import (
     WarehouseStock,
 )
 from stock.selectors import product_history
-from stock.services import stock_refresh, storage_location_items
+from stock.snapshots import stock_refresh
+from stock.warehouses import storage_location_items
 
 
 class LowStockFilter(admin.SimpleListFilter):

@@ -1,6 +1,7 @@
 """Demo stock: warehouses cached and one poll, so the overview shows figures at once."""
 
-from stock.services import stock_poll_cycle, warehouses_sync
+from stock.poller import stock_poll_cycle
+from stock.warehouses import warehouses_sync
 
 
 def populate(*, channel, stdout) -> None:

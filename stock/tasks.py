@@ -2,7 +2,9 @@
 
 from django.conf import settings
 
-from stock.services import snapshots_prune, stock_poll_cycle, warehouses_sync
+from stock.poller import stock_poll_cycle
+from stock.snapshots import snapshots_prune
+from stock.warehouses import warehouses_sync
 
 
 def poll_stock() -> int:

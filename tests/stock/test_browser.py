@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from catalog.index import products_sync
 from orders.serializers import validated_payload
 from orders.services import order_submit
-from stock.services import stock_poll_cycle
+from stock.poller import stock_poll_cycle
 from tests.factories import channel_with_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -22,7 +22,9 @@ from stock.models import (
     StockSnapshot,
     StorageLocation,
 )
-from stock.services import snapshot_take, stock_poll_cycle, warehouses_sync
+from stock.poller import stock_poll_cycle
+from stock.snapshots import snapshot_take
+from stock.warehouses import warehouses_sync
 from tests.factories import channel_with_key
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,9 @@ from django.urls import reverse
 from catalog.index import products_sync
 from catalog.models import Product
 from stock.models import AlertKind, PollCycle, ProductStock, StockAlert, StockSnapshot
-from stock.services import snapshot_take, stock_poll_cycle, warehouses_sync
+from stock.poller import stock_poll_cycle
+from stock.snapshots import snapshot_take
+from stock.warehouses import warehouses_sync
 from tests.factories import channel_with_key
 
 pytestmark = pytest.mark.django_db

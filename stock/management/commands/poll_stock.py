@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Product
-from stock.services import stock_poll_cycle, stock_refresh
+from stock.poller import stock_poll_cycle
+from stock.snapshots import stock_refresh
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from stock.services import snapshots_prune
+from stock.snapshots import snapshots_prune
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from stock.services import warehouses_sync
+from stock.warehouses import warehouses_sync
 
 
 class Command(BaseCommand):
