@@ -68,8 +68,9 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from catalog.imports.apply import import_apply
+    from catalog.imports.dry_run import import_create
     from catalog.models import ImportRow
-    from catalog.services import import_apply, import_create
     from tests.support import Sandbox, start_sandbox
 
     call_command("migrate", verbosity=0)

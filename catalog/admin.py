@@ -9,16 +9,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from backoffice.xentral.errors import XentralError
+from catalog.errors import CatalogError
+from catalog.imports.apply import import_apply, import_rerun_failed
+from catalog.imports.dry_run import import_create
 from catalog.models import ExternalReference, ImportRow, Product, ProductImport
 from catalog.parsing import CatalogFileError
+from catalog.references import external_reference_add, external_reference_deactivate
 from catalog.selectors import import_progress, mapping_health
-from catalog.services import (
-    external_reference_add,
-    external_reference_deactivate,
-    import_apply,
-    import_create,
-    import_rerun_failed,
-)
 
 
 @admin.register(Product)
@@ -181,7 +178,7 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
             saved = external_reference_add(
                 product=obj.product, target_id=obj.target_id, number=obj.number
             )
-        except (ValueError, XentralError) as exc:
+        except (CatalogError, XentralError) as exc:
             self.message_user(request, f"Not saved: {exc}", messages.ERROR)
             return
         obj.pk = saved.pk

@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from catalog.imports.apply import import_apply
+from catalog.imports.dry_run import import_create
 from catalog.models import ImportStatus, ProductImport
 from catalog.parsing import CatalogFileError
 from catalog.selectors import import_progress, product_resolve
-from catalog.services import import_apply, import_create
 
 
 def import_representation(product_import: ProductImport, request) -> dict:

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from backoffice.models import Purpose
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
-from catalog.models import Product, ProductIndexSync, ProductKind, SalesTax
+from catalog.models import Product, ProductIndexSync, ProductKind, SalesTax, product_kind
 
 PRODUCTS_PATH = "/api/v2/products"
 
@@ -25,20 +25,15 @@ def _truthy(value) -> bool:
     return value in (True, 1, "1", "true", "True", "TRUE")
 
 
-def product_kind(item: dict) -> ProductKind:
-    """Matrix parent, variant, bill of materials, just-in-time kit, service (not a stock
-    item) or simple."""
-    if _truthy(item.get("isMatrixProduct")):
-        return ProductKind.MATRIX_PARENT
-    if item.get("variantOf"):
-        return ProductKind.VARIANT
-    if _truthy(item.get("isAssembledJustInTime")):
-        return ProductKind.JIT
-    if _truthy(item.get("hasBillOfMaterials")):
-        return ProductKind.BOM
-    if "isStockItem" in item and not _truthy(item.get("isStockItem")):
-        return ProductKind.SERVICE
-    return ProductKind.SIMPLE
+def _xentral_kind(item: dict) -> ProductKind:
+    return product_kind(
+        matrix_parent=_truthy(item.get("isMatrixProduct")),
+        variant=bool(item.get("variantOf")),
+        jit=_truthy(item.get("isAssembledJustInTime")),
+        bom=_truthy(item.get("hasBillOfMaterials")),
+        # Xentral leaves the field out for stock items as often as it sends true.
+        stock_item="isStockItem" not in item or _truthy(item.get("isStockItem")),
+    )
 
 
 def _decimal(value) -> Decimal | None:
@@ -55,7 +50,7 @@ def product_upsert_from_xentral(item: dict) -> Product:
         "number": item["number"],
         "ean": item.get("ean") or "",
         "name": (item.get("name") or "")[:255],
-        "kind": product_kind(item),
+        "kind": _xentral_kind(item),
         "sales_tax": sales_tax if sales_tax in SalesTax.values else SalesTax.STANDARD,
         "is_stock_item": _truthy(item.get("isStockItem", True)),
         "is_disabled": _truthy(item.get("isDisabled", False)),

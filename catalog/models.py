@@ -15,6 +15,23 @@ class ProductKind(models.TextChoices):
     SERVICE = "service", "Service"
 
 
+def product_kind(
+    *, matrix_parent: bool, variant: bool, jit: bool, bom: bool, stock_item: bool
+) -> ProductKind:
+    """The one rule for a product's kind, whether read from Xentral or from an import row."""
+    if matrix_parent:
+        return ProductKind.MATRIX_PARENT
+    if variant:
+        return ProductKind.VARIANT
+    if jit:
+        return ProductKind.JIT
+    if bom:
+        return ProductKind.BOM
+    if not stock_item:
+        return ProductKind.SERVICE
+    return ProductKind.SIMPLE
+
+
 class SalesTax(models.TextChoices):
     STANDARD = "standard", "Standard"
     REDUCED = "reduced", "Reduced"
@@ -95,6 +112,25 @@ class RowStatus(models.TextChoices):
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+
+
+class ImportStep(models.TextChoices):
+    """Sub-steps of applying a row, recorded in `ImportRow.steps_done` as each is done."""
+
+    PRODUCT_SENT = "product_sent", "Product create sent"
+    BOUND_EXISTING = "bound_existing", "Bound to the existing product"
+    PATCH = "patch", "Product fields patched"
+    SALES_PRICE = "sales_price", "Sales price"
+    PURCHASE_PRICE = "purchase_price", "Purchase price"
+    REFERENCE = "ref", "External reference"
+    VARIANT_SENT = "variant_sent", "Variants create sent"
+    VARIANT_FIELDS = "variant_fields", "Variant fields patched"
+    PARTS = "parts", "Parts"
+
+    @staticmethod
+    def reference(target_id: str, number: str) -> str:
+        """One step per external reference of a row."""
+        return f"{ImportStep.REFERENCE}:{target_id}:{number}"
 
 
 class ProductImport(models.Model):

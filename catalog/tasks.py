@@ -2,7 +2,7 @@
 
 from django_q.tasks import async_task
 
-from catalog.services import import_run_chunk
+from catalog.imports.apply import import_run_chunk
 
 
 def run_import_chunk(import_id: str) -> None:

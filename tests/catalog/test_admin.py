@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from catalog.imports.apply import import_run_chunk
 from catalog.models import ExternalReference, Product, ProductImport, RowStatus
-from catalog.services import import_run_chunk
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 pytestmark = pytest.mark.django_db

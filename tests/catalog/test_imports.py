@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from catalog import services
+from catalog.imports import apply
+from catalog.imports.apply import import_apply, import_rerun_failed, import_run_chunk
+from catalog.imports.dry_run import import_create
 from catalog.models import (
     CatalogEntry,
     ExternalReference,
@@ -18,7 +20,6 @@ from catalog.models import (
     RowAction,
     RowStatus,
 )
-from catalog.services import import_apply, import_create, import_rerun_failed
 from tests.factories import channel_with_key
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
@@ -56,8 +57,8 @@ def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
 
     applied = hub.post(f"{hub.base}/imports/{body['id']}/apply")
     assert applied.status_code == 202
-    services.import_run_chunk(import_id=body["id"])  # the job's step, as the worker runs it
-    while services.import_run_chunk(import_id=body["id"]):
+    import_run_chunk(import_id=body["id"])  # the job's step, as the worker runs it
+    while import_run_chunk(import_id=body["id"]):
         pass
     result = hub.get(f"{hub.base}/imports/{body['id']}").json()
     assert result["status"] == "done", result
@@ -132,7 +133,7 @@ def test_changed_row_patches_only_what_changed(hub, sandbox):
 def test_resume_after_a_crash_creates_nothing_twice(hub, sandbox, monkeypatch):
     content = (SAMPLES / "catalog.csv").read_bytes()
     product_import = import_create(content=content)
-    real_apply_extras = services._apply_extras
+    real_apply_extras = apply.apply_extras
     calls = {"n": 0}
 
     def crash_on_third_row(row, client):
@@ -141,10 +142,10 @@ def test_resume_after_a_crash_creates_nothing_twice(hub, sandbox, monkeypatch):
             raise SystemExit("worker killed")
         return real_apply_extras(row, client)
 
-    monkeypatch.setattr(services, "_apply_extras", crash_on_third_row)
+    monkeypatch.setattr(apply, "apply_extras", crash_on_third_row)
     with pytest.raises(SystemExit):
         import_apply(product_import=product_import, run_now=True)
-    monkeypatch.setattr(services, "_apply_extras", real_apply_extras)
+    monkeypatch.setattr(apply, "apply_extras", real_apply_extras)
     import_apply(product_import=product_import, run_now=True)
 
     product_import.refresh_from_db()

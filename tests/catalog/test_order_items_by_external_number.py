@@ -3,7 +3,8 @@ resolves it without asking Xentral."""
 
 import pytest
 
-from catalog.services import import_apply, import_create
+from catalog.imports.apply import import_apply
+from catalog.imports.dry_run import import_create
 from orders.serializers import validated_payload
 from orders.services import order_submit
 from tests.factories import channel_with_key

@@ -1,0 +1,174 @@
+"""Applying an import to Xentral: a chain of chunk jobs, each row idempotent and resumable."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.models import Purpose
+from backoffice.xentral.client import XentralClient
+from backoffice.xentral.errors import XentralConflict
+from backoffice.xentral.params import filter_params
+from catalog.imports.bodies import PRODUCTS, parts_body, product_body, product_patch
+from catalog.imports.steps import (
+    ROW_FAULTS,
+    apply_extras,
+    changed_columns,
+    row_complete,
+    row_count_calls,
+    row_fail,
+    row_kind,
+    row_set,
+    row_step_done,
+)
+from catalog.imports.variants import parent_options, variants_apply
+from catalog.models import (
+    ImportRow,
+    ImportStatus,
+    ImportStep,
+    Product,
+    ProductImport,
+    RowAction,
+    RowStatus,
+)
+
+CHUNK_SIZE = 25
+
+
+def import_apply(*, product_import: ProductImport, run_now: bool = False) -> ProductImport:
+    """Start applying the import's pending rows: a django-q2 job (or at once, for tests and
+    benchmarks, with `run_now`)."""
+    ProductImport.objects.filter(pk=product_import.pk).update(
+        status=ImportStatus.APPLYING, started_at=timezone.now(), finished_at=None
+    )
+    product_import.refresh_from_db()
+    if run_now:
+        while import_run_chunk(import_id=product_import.pk):
+            pass
+    else:
+        from django_q.tasks import async_task
+
+        transaction.on_commit(
+            lambda: async_task("catalog.tasks.run_import_chunk", str(product_import.pk))
+        )
+    product_import.refresh_from_db()
+    return product_import
+
+
+def import_rerun_failed(*, product_import: ProductImport, run_now: bool = False) -> int:
+    """Queue the rows that failed while applying (not those the dry run rejected) again."""
+    count = (
+        product_import.rows.filter(status=RowStatus.FAILED)
+        .exclude(action=RowAction.ERROR)
+        .update(status=RowStatus.PENDING, errors=[])
+    )
+    if count:
+        import_apply(product_import=product_import, run_now=run_now)
+    return count
+
+
+def _pending(product_import_id) -> list[ImportRow]:
+    rows = ImportRow.objects.filter(
+        product_import_id=product_import_id, status=RowStatus.PENDING
+    ).exclude(action=RowAction.ERROR)
+    # Plain products and matrix parents first, then variants, then kits (their parts exist).
+    return sorted(rows, key=lambda r: (_phase(r.data), r.line))
+
+
+def _phase(data: dict) -> int:
+    if data["variant_of"]:
+        return 1
+    return 2 if data["bom"] else 0
+
+
+def import_run_chunk(*, import_id, chunk_size: int = CHUNK_SIZE) -> bool:
+    """Apply the next rows; True while rows remain. Safe to run twice or after a crash."""
+    product_import = ProductImport.objects.get(pk=import_id)
+    rows = _pending(import_id)[:chunk_size]
+    if not rows:
+        _finish(product_import)
+        return False
+    client = XentralClient(purpose=Purpose.CATALOG)
+    for row in rows:
+        row.refresh_from_db()
+        if row.status != RowStatus.PENDING:
+            continue  # applied with its siblings (variants of one parent)
+        if row.action == RowAction.UNCHANGED:
+            row_set(row, status=RowStatus.SKIPPED)
+            continue
+        row_client = client.bound(subject=row)
+        try:
+            if row.data["variant_of"]:
+                variants_apply(row, row_client)
+            else:
+                _apply_product(row, row_client)
+        except ROW_FAULTS as fault:
+            row_fail(row, fault)
+        finally:
+            row_count_calls(row, row_client)
+    return True
+
+
+def _finish(product_import: ProductImport) -> None:
+    failed = product_import.rows.filter(status=RowStatus.FAILED).exists()
+    product_import.status = ImportStatus.DONE_WITH_ERRORS if failed else ImportStatus.DONE
+    product_import.finished_at = timezone.now()
+    product_import.save(update_fields=["status", "finished_at"])
+
+
+def _apply_product(row: ImportRow, client: XentralClient) -> None:
+    """A row that is not a variant: create or patch it, then prices, references and parts."""
+    data = row.data
+    is_parent = ImportRow.objects.filter(
+        product_import_id=row.product_import_id, data__variant_of=data["number"]
+    ).exists()
+    if row.action == RowAction.CREATE:
+        options = parent_options(row) if is_parent else None
+        _ensure_created(row, client, product_body(data, parent_options=options))
+    else:
+        changed = changed_columns(data)
+        if changed and ImportStep.PATCH not in row.steps_done:
+            client.patch(f"{PRODUCTS}/{row.xentral_id}", product_patch(data, changed))
+            row_step_done(row, ImportStep.PATCH)
+    apply_extras(row, client)
+    if data["bom"] and ImportStep.PARTS not in row.steps_done:
+        client.post(f"{PRODUCTS}/{row.xentral_id}/parts", parts_body(data["bom"], _part_ids(row)))
+        row_step_done(row, ImportStep.PARTS)
+    row_complete(row, kind=row_kind(data, is_parent=is_parent))
+
+
+def _part_ids(row: ImportRow) -> dict[str, str]:
+    """Component number -> Xentral id: from this import's rows, else from the index."""
+    ids = dict(
+        ImportRow.objects.filter(product_import_id=row.product_import_id)
+        .exclude(xentral_id="")
+        .values_list("number", "xentral_id")
+    )
+    for number, _ in row.data["bom"]:
+        if not ids.get(number):
+            ids[number] = Product.objects.get(number=number).xentral_id
+    return ids
+
+
+def _ensure_created(row: ImportRow, client: XentralClient, body: dict) -> None:
+    if row.xentral_id:
+        return
+    if ImportStep.PRODUCT_SENT in row.steps_done:
+        # An earlier attempt sent the create and stopped before saving the answer.
+        found = _find_by_number(client, row.number)
+        if found:
+            row_set(row, xentral_id=found)
+            return
+    row_step_done(row, ImportStep.PRODUCT_SENT)
+    try:
+        xentral_id = client.create(PRODUCTS, body)
+    except XentralConflict:
+        xentral_id = _find_by_number(client, row.number)
+        if not xentral_id:
+            raise
+        row_step_done(row, ImportStep.BOUND_EXISTING)
+    row_set(row, xentral_id=xentral_id)
+
+
+def _find_by_number(client: XentralClient, number: str) -> str:
+    params = {**filter_params(("number", "equals", number)), "page[number]": 1, "page[size]": 1}
+    items = (client.get(PRODUCTS, params=params) or {}).get("data") or []
+    return str(items[0]["id"]) if items else ""
