@@ -9,10 +9,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from backoffice.xentral.errors import XentralError
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, ImportNotApplicable
 from catalog.imports.apply import import_apply, import_rerun_failed
 from catalog.imports.dry_run import import_create
-from catalog.models import ExternalReference, ImportRow, Product, ProductImport
+from catalog.models import ExternalReference, ImportEvent, ImportRow, Product, ProductImport
 from catalog.parsing import CatalogFileError
 from catalog.references import external_reference_add, external_reference_deactivate
 from catalog.selectors import import_progress, mapping_health
@@ -44,6 +44,18 @@ class ImportRowInline(admin.TabularInline):
         return False
 
 
+class ImportEventInline(admin.TabularInline):
+    model = ImportEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "user", "channel", "message")
+    readonly_fields = fields
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(help_text="CSV (UTF-8, ',' or ';') or JSON {\"rows\": [...]}")
 
@@ -64,7 +76,7 @@ class ProductImportAdmin(admin.ModelAdmin):
         "finished_at",
         "progress_bar",
     )
-    inlines = [ImportRowInline]
+    inlines = [ImportEventInline, ImportRowInline]
     change_form_template = "admin/catalog/productimport/change_form.html"
     actions = ["apply_imports", "rerun_failed"]
 
@@ -127,21 +139,30 @@ class ProductImportAdmin(admin.ModelAdmin):
         product_import = get_object_or_404(ProductImport, pk=import_id)
         if request.method == "POST" and request.user.has_perm("catalog.change_productimport"):
             if request.POST.get("rerun"):
-                count = import_rerun_failed(product_import=product_import)
+                count = import_rerun_failed(product_import=product_import, user=request.user)
                 self.message_user(request, f"{count} failed row(s) queued again.")
             else:
-                import_apply(product_import=product_import)
-                self.message_user(request, "Applying in the background; this page shows progress.")
+                self._apply(request, product_import)
         return redirect("admin:catalog_productimport_change", product_import.pk)
+
+    def _apply(self, request, product_import: ProductImport) -> None:
+        try:
+            import_apply(product_import=product_import, user=request.user)
+        except ImportNotApplicable as exc:
+            self.message_user(request, f"{product_import}: {exc}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"{product_import}: applying in the background; its page shows progress."
+            )
 
     @admin.action(description="Apply the selected imports", permissions=["change"])
     def apply_imports(self, request, queryset):
         for product_import in queryset:
-            import_apply(product_import=product_import)
+            self._apply(request, product_import)
 
     @admin.action(description="Re-run failed rows", permissions=["change"])
     def rerun_failed(self, request, queryset):
-        total = sum(import_rerun_failed(product_import=i) for i in queryset)
+        total = sum(import_rerun_failed(product_import=i, user=request.user) for i in queryset)
         self.message_user(request, f"{total} failed row(s) queued again.")
 
     def changelist_view(self, request, extra_context=None):
@@ -201,7 +222,7 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
         target = request.GET.get("target", "1")
         context = {
             **self.admin_site.each_context(request),
-            **mapping_health(target_id=target),
+            "sections": mapping_health(target_id=target),
             "target": target,
             "title": "Mapping health",
             "opts": self.model._meta,

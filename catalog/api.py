@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from catalog.errors import ImportNotApplicable
 from catalog.imports.apply import import_apply
 from catalog.imports.dry_run import import_create
 from catalog.models import ImportStatus, ProductImport
@@ -125,9 +126,16 @@ class ImportApply(APIView):
         product_import = _own_import(request, import_id)
         if product_import is None:
             return _not_found()
-        if product_import.status == ImportStatus.APPLYING:
-            return Response(import_representation(product_import, request), status=202)
-        product_import = import_apply(product_import=product_import)
+        try:
+            product_import = import_apply(
+                product_import=product_import, channel=request.user.channel
+            )
+        except ImportNotApplicable as exc:
+            if exc.status == ImportStatus.APPLYING:
+                # Asking again while it runs is harmless: the answer is its progress.
+                return Response(import_representation(product_import, request), status=202)
+            return problem_response(status_code=409, title="The import was applied already",
+                                    detail=str(exc))  # fmt: skip
         return Response(
             import_representation(product_import, request),
             status=status.HTTP_202_ACCEPTED,

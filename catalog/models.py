@@ -184,6 +184,36 @@ class ImportRow(models.Model):
         return f"{self.number} ({self.action})"
 
 
+class ImportEventKind(models.TextChoices):
+    APPLIED = "applied", "Apply started"
+    RERUN = "rerun", "Failed rows re-run"
+    FINISHED = "finished", "Finished"
+
+
+class ImportEvent(models.Model):
+    """A status change of an import, with who caused it (a staff user or a channel over the
+    API) and when."""
+
+    product_import = models.ForeignKey(
+        ProductImport, on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=ImportEventKind.choices)
+    message = models.TextField(blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    channel = models.ForeignKey(
+        "backoffice.Channel", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
 class CatalogEntry(models.Model):
     """What the hub last applied to Xentral for a product number, so an unchanged row costs
     nothing and a changed one patches only what changed."""

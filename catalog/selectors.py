@@ -1,9 +1,12 @@
 """Reads of the catalog: products by foreign number, SKU or EAN, import progress, mapping health."""
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
-from catalog.models import ExternalReference, ImportRow, Product, ProductImport, RowStatus
+from backoffice.app_hooks import app_modules
+from catalog.models import ExternalReference, Product, ProductImport, ProductKind, RowStatus
+
+MAPPABLE_KINDS = (ProductKind.SIMPLE, ProductKind.VARIANT, ProductKind.BOM, ProductKind.JIT)
 
 
 def product_for_external_number(*, target_id: str, number: str) -> Product | None:
@@ -52,33 +55,35 @@ def import_progress(product_import: ProductImport) -> dict:
     }
 
 
-def mapping_health(*, target_id: str = "") -> dict:
-    """SKUs seen in orders but unknown, products without a mapping for a target, duplicates."""
-    try:
-        from orders.selectors import unknown_skus_seen
-    except ImportError:
-        unknown = []
-    else:
-        unknown = unknown_skus_seen()
-    unmapped = Product.objects.none()
-    if target_id:
-        unmapped = Product.objects.exclude(
-            references__target_id=target_id, references__is_active=True
-        ).filter(Q(kind__in=["simple", "variant", "bom", "jit"]))
-    duplicates = (
+def mapping_health(*, target_id: str = "") -> list[dict]:
+    """The sections of the mapping-health page, from every app's `mapping_health` module
+    (orders: SKUs seen but unknown; catalog: unmapped products, duplicates)."""
+    sections: list[dict] = []
+    for _, module in app_modules("mapping_health"):
+        sections.extend(module.sections(target_id=target_id))
+    return sections
+
+
+def products_without_mapping(*, target_id: str):
+    """Sellable products (not matrix parents or services) with no active foreign number for
+    the target."""
+    return Product.objects.exclude(
+        references__target_id=target_id, references__is_active=True
+    ).filter(kind__in=MAPPABLE_KINDS)
+
+
+def products_with_several_references() -> list[dict]:
+    """`{target_id, product__number, n}` where a product has more than one active mapping."""
+    return list(
         ExternalReference.objects.filter(is_active=True)
         .values("target_id", "product__number")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
     )
-    eans = Product.objects.exclude(ean="").values("ean").annotate(n=Count("id")).filter(n__gt=1)
-    return {
-        "unknown_skus": unknown,
-        "unmapped": unmapped[:200],
-        "duplicate_references": list(duplicates),
-        "duplicate_eans": list(eans),
-    }
 
 
-def failed_rows() -> int:
-    return ImportRow.objects.filter(status=RowStatus.FAILED).count()
+def eans_on_several_products() -> list[dict]:
+    """`{ean, n}` for each EAN more than one product carries."""
+    return list(
+        Product.objects.exclude(ean="").values("ean").annotate(n=Count("id")).filter(n__gt=1)
+    )

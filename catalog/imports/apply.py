@@ -7,6 +7,7 @@ from backoffice.models import Purpose
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralConflict
 from backoffice.xentral.params import filter_params
+from catalog.errors import ImportNotApplicable
 from catalog.imports.bodies import PRODUCTS, parts_body, product_body, product_patch
 from catalog.imports.steps import (
     ROW_FAULTS,
@@ -21,6 +22,8 @@ from catalog.imports.steps import (
 )
 from catalog.imports.variants import parent_options, variants_apply
 from catalog.models import (
+    ImportEvent,
+    ImportEventKind,
     ImportRow,
     ImportStatus,
     ImportStep,
@@ -33,36 +36,76 @@ from catalog.models import (
 CHUNK_SIZE = 25
 
 
-def import_apply(*, product_import: ProductImport, run_now: bool = False) -> ProductImport:
-    """Start applying the import's pending rows: a django-q2 job (or at once, for tests and
-    benchmarks, with `run_now`)."""
-    ProductImport.objects.filter(pk=product_import.pk).update(
-        status=ImportStatus.APPLYING, started_at=timezone.now(), finished_at=None
-    )
+def import_apply(
+    *, product_import: ProductImport, user=None, channel=None, run_now: bool = False
+) -> ProductImport:
+    """Start applying a checked import: a chain of django-q2 jobs (or at once, for tests and
+    benchmarks, with `run_now`). An import applying or done is refused with
+    ImportNotApplicable, so one import never runs two chains of jobs."""
+    with transaction.atomic():
+        claimed = ProductImport.objects.filter(
+            pk=product_import.pk, status=ImportStatus.CHECKED
+        ).update(status=ImportStatus.APPLYING, started_at=timezone.now(), finished_at=None)
+        if claimed:
+            ImportEvent.objects.create(
+                product_import=product_import,
+                kind=ImportEventKind.APPLIED,
+                user=user,
+                channel=channel,
+            )
     product_import.refresh_from_db()
+    if not claimed:
+        raise ImportNotApplicable(_refusal(product_import), status=product_import.status)
+    return _start(product_import, run_now=run_now)
+
+
+def _refusal(product_import: ProductImport) -> str:
+    if product_import.status == ImportStatus.APPLYING:
+        return "The import is being applied already; this page shows its progress."
+    if product_import.status == ImportStatus.DONE_WITH_ERRORS:
+        return "The import was applied already; re-run its failed rows instead."
+    return "The import was applied already; upload the file again to apply it again."
+
+
+def import_rerun_failed(*, product_import: ProductImport, user=None, run_now: bool = False) -> int:
+    """Queue the rows that failed while applying (not those the dry run rejected) again; a
+    finished import starts a new chain, a running one picks the rows up itself."""
+    with transaction.atomic():
+        locked = ProductImport.objects.select_for_update().get(pk=product_import.pk)
+        count = (
+            locked.rows.filter(status=RowStatus.FAILED)
+            .exclude(action=RowAction.ERROR)
+            .update(status=RowStatus.PENDING, errors=[])
+        )
+        if not count:
+            return 0
+        ImportEvent.objects.create(
+            product_import=locked,
+            kind=ImportEventKind.RERUN,
+            user=user,
+            message=f"{count} failed row(s) queued again.",
+        )
+        restart = locked.status != ImportStatus.APPLYING
+        if restart:
+            ProductImport.objects.filter(pk=locked.pk).update(
+                status=ImportStatus.APPLYING, finished_at=None
+            )
+    if restart:
+        _start(product_import, run_now=run_now)
+    return count
+
+
+def _start(product_import: ProductImport, *, run_now: bool) -> ProductImport:
     if run_now:
         while import_run_chunk(import_id=product_import.pk):
             pass
     else:
         from django_q.tasks import async_task
 
-        transaction.on_commit(
-            lambda: async_task("catalog.tasks.run_import_chunk", str(product_import.pk))
-        )
+        import_id = str(product_import.pk)
+        transaction.on_commit(lambda: async_task("catalog.tasks.run_import_chunk", import_id))
     product_import.refresh_from_db()
     return product_import
-
-
-def import_rerun_failed(*, product_import: ProductImport, run_now: bool = False) -> int:
-    """Queue the rows that failed while applying (not those the dry run rejected) again."""
-    count = (
-        product_import.rows.filter(status=RowStatus.FAILED)
-        .exclude(action=RowAction.ERROR)
-        .update(status=RowStatus.PENDING, errors=[])
-    )
-    if count:
-        import_apply(product_import=product_import, run_now=run_now)
-    return count
 
 
 def _pending(product_import_id) -> list[ImportRow]:
@@ -81,11 +124,11 @@ def _phase(data: dict) -> int:
 
 def import_run_chunk(*, import_id, chunk_size: int = CHUNK_SIZE) -> bool:
     """Apply the next rows; True while rows remain. Safe to run twice or after a crash."""
-    product_import = ProductImport.objects.get(pk=import_id)
+    if not ProductImport.objects.filter(pk=import_id, status=ImportStatus.APPLYING).exists():
+        return False  # a stale job of a run that finished
     rows = _pending(import_id)[:chunk_size]
     if not rows:
-        _finish(product_import)
-        return False
+        return _finish(import_id)
     client = XentralClient(purpose=Purpose.CATALOG)
     for row in rows:
         row.refresh_from_db()
@@ -107,11 +150,24 @@ def import_run_chunk(*, import_id, chunk_size: int = CHUNK_SIZE) -> bool:
     return True
 
 
-def _finish(product_import: ProductImport) -> None:
-    failed = product_import.rows.filter(status=RowStatus.FAILED).exists()
-    product_import.status = ImportStatus.DONE_WITH_ERRORS if failed else ImportStatus.DONE
-    product_import.finished_at = timezone.now()
-    product_import.save(update_fields=["status", "finished_at"])
+def _finish(import_id) -> bool:
+    """Mark the import done; True (go on) when a re-run queued rows again meanwhile."""
+    with transaction.atomic():
+        product_import = ProductImport.objects.select_for_update().get(pk=import_id)
+        if product_import.status != ImportStatus.APPLYING:
+            return False
+        if _pending(import_id):
+            return True
+        failed = product_import.rows.filter(status=RowStatus.FAILED).exists()
+        product_import.status = ImportStatus.DONE_WITH_ERRORS if failed else ImportStatus.DONE
+        product_import.finished_at = timezone.now()
+        product_import.save(update_fields=["status", "finished_at"])
+        ImportEvent.objects.create(
+            product_import=product_import,
+            kind=ImportEventKind.FINISHED,
+            message=product_import.get_status_display(),
+        )
+    return False
 
 
 def _apply_product(row: ImportRow, client: XentralClient) -> None:

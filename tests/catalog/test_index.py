@@ -1,11 +1,15 @@
 """The product index: full and incremental sync, and SKU resolution that spends calls only on
 SKUs the index does not know."""
 
+import json
+import threading
 import time
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
 
 from backoffice.models import Purpose
 from backoffice.xentral.client import XentralClient
@@ -80,8 +84,41 @@ def test_unknown_skus_are_asked_for_50_at_a_time_and_stay_unknown(sandbox):
 
 
 def test_resolution_is_exact_never_a_guess(sandbox):
-    sandbox.seed(products=[{"name": "A", "number": "ART-001"}])
-    assert resolve_skus(["art-001", "ART-00"]) == {"art-001": None, "ART-00": None}
+    [item] = sandbox.seed(products=[{"name": "A", "number": "ART-001"}])["products"]
+    resolved = resolve_skus(["art-001", "ART-00", "ART-001"])
+    assert {sku: p and p.xentral_id for sku, p in resolved.items()} == {
+        "art-001": None,
+        "ART-00": None,
+        "ART-001": item["id"],
+    }
+    again = resolve_skus(["art-001", "ART-001"])
+    assert (again["art-001"], again["ART-001"].number) == (None, "ART-001")
+
+
+@pytest.fixture
+def case_blind_xentral(settings):
+    """A Xentral whose `number in [...]` filter ignores case, as a case-insensitive database
+    collation does: asked for `art-001`, it answers with `ART-001`."""
+    products = [{"id": 7, "number": "ART-001", "name": "A", "updatedAt": "2026-01-01T00:00:00Z"}]
+
+    def app(environ, start_response):
+        wanted = {v.lower() for v in Request(environ).args.getlist("filter[0][value][]")}
+        data = [p for p in products if p["number"].lower() in wanted]
+        body = json.dumps({"data": data, "extra": {"totalCount": len(data)}}).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.XENTRAL_URL = f"http://127.0.0.1:{server.port}"
+    yield
+    server.shutdown()
+
+
+def test_a_near_match_from_xentral_is_not_taken_for_the_sku(case_blind_xentral):
+    assert resolve_skus(["art-001"]) == {"art-001": None}
+    assert not Product.objects.exists(), "the index learns nothing from a number it did not ask"
 
 
 def test_sync_products_command_reports_pages_created_and_updated(sandbox):

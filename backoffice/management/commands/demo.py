@@ -1,4 +1,8 @@
-"""`manage.py demo`: demo data for a fresh installation (safe to run again)."""
+"""`manage.py demo`: demo data for a fresh installation (safe to run again).
+
+Each app adds its own demo data through a `<app>.demo` module with `populate(channel=, stdout=)`;
+a module may set `ORDER` (default 100, lowest runs first) when other apps' demos need its data.
+"""
 
 import requests
 from django.conf import settings
@@ -10,10 +14,10 @@ from backoffice.models import Channel, Purpose, Scope
 from backoffice.services import api_key_create, api_key_revoke
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralError
-from catalog.index import products_sync
 
 DEMO_CHANNEL = "Demo Shop"
 DEMO_KEY_NAME = "demo"
+DEFAULT_ORDER = 100
 
 
 class Command(BaseCommand):
@@ -28,10 +32,7 @@ class Command(BaseCommand):
             self.stdout.write("sandbox: demo preset seeded")
         self._demo_user()
         try:
-            client = XentralClient(purpose=Purpose.SYNC)
-            stored = products_sync(full=True, client=client)
-            self.stdout.write(f"product index: {stored} products synced")
-            channel = self._demo_channel(client)
+            channel = self._demo_channel(XentralClient(purpose=Purpose.SYNC))
         except XentralError as exc:
             raise CommandError(f"Xentral at {settings.XENTRAL_URL}: {exc.problem_text}") from exc
         self._app_demos(channel)
@@ -75,7 +76,10 @@ class Command(BaseCommand):
         return channel
 
     def _app_demos(self, channel: Channel) -> None:
-        for label, module in app_modules("demo"):
+        demos = sorted(
+            app_modules("demo"), key=lambda demo: getattr(demo[1], "ORDER", DEFAULT_ORDER)
+        )
+        for label, module in demos:
             try:
                 module.populate(channel=channel, stdout=self.stdout)
             except XentralError as exc:
