@@ -3,7 +3,10 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from backoffice.outbound import outbound_url_validate
 
 
 class Scope(models.TextChoices):
@@ -49,8 +52,16 @@ class Channel(models.Model):
     shipping_default = models.CharField(
         "default shipping method id", max_length=20, blank=True, default=""
     )
-    webhook_url = models.URLField(max_length=500, blank=True, default="")
-    webhook_secret = models.CharField(max_length=200, blank=True, default="")
+    webhook_url = models.URLField(
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[outbound_url_validate],
+        help_text="https only; the address must be public (see OUTBOUND_ALLOWED_HOSTS).",
+    )
+    webhook_secret = models.CharField(
+        max_length=200, blank=True, default="", help_text="Required when a webhook URL is set."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +69,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.webhook_url and not self.webhook_secret:
+            # Unsigned webhooks could be forged by anyone who learns the receiver's URL.
+            raise ValidationError({"webhook_secret": "A webhook URL needs a secret to sign with."})
 
 
 class ApiKey(models.Model):

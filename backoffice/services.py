@@ -71,7 +71,9 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
 @transaction.atomic
 def channel_create(*, name: str, scopes: list[str], **fields) -> tuple[Channel, str]:
     """Create a channel with one API key; returns the channel and the raw key."""
-    channel = Channel.objects.create(name=name, **fields)
+    channel = Channel(name=name, **fields)
+    channel.full_clean()
+    channel.save()
     _, raw_key = api_key_create(channel=channel, scopes=scopes, name="initial")
     return channel, raw_key
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,7 +18,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me-in-production")
+LOCAL_SECRET_KEY = "insecure-local-development-key-change-me-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=LOCAL_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    # A deploy (DEBUG=False) must bring its own key: gunicorn runs no system checks, so the
+    # settings refuse to load instead of signing sessions with the key from the repository.
+    raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is False.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -157,7 +163,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = CATALOG_IMPORT_MAX_BYTES
 
 # --- Xentral --------------------------------------------------------------------------------
 XENTRAL_URL = env.str("XENTRAL_URL", default="http://127.0.0.1:8765")
-XENTRAL_TOKEN = env.str("XENTRAL_TOKEN", default="sandbox-token")
+# The sandbox's token is a default for local use only; a deploy names its Xentral token.
+XENTRAL_TOKEN = env.str("XENTRAL_TOKEN", default="sandbox-token" if DEBUG else "")
+if not XENTRAL_TOKEN:
+    raise ImproperlyConfigured("XENTRAL_TOKEN must be set in the environment when DEBUG is False.")
 XENTRAL_CONNECT_TIMEOUT_S = env.float("XENTRAL_CONNECT_TIMEOUT_S", default=3.05)
 XENTRAL_READ_TIMEOUT_S = env.float("XENTRAL_READ_TIMEOUT_S", default=20.0)
 # A web request never sleeps longer than this for the rate limit; longer waits raise instead.
@@ -195,6 +204,11 @@ ORDER_RETRY_CAP_S = env.float("ORDER_RETRY_CAP_S", default=3600.0)
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 # The hub's public URL, for absolute order links where no request is at hand (webhooks, retries).
+# Outbound calls on a channel's behalf (webhooks, platform endpoints): backoffice/outbound.py.
+# Host names, addresses or CIDR ranges that may be plain http or non-public (loopback stand-ins).
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+OUTBOUND_DEADLINE_S = env.float("OUTBOUND_DEADLINE_S", default=10.0)
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
 HUB_BASE_URL = env.str("HUB_BASE_URL", default="http://localhost:8000")
 
 # --- Stock ----------------------------------------------------------------------------------

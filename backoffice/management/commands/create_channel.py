@@ -1,5 +1,6 @@
 """`manage.py create_channel NAME --scopes ...`: a channel and its first API key."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.models import Channel
@@ -55,7 +56,17 @@ class Command(BaseCommand):
             raise CommandError("Give at least one scope with --scopes.")
         if options["webhook_url"] and not options["webhook_secret"]:
             raise CommandError("--webhook-url needs --webhook-secret to sign the deliveries.")
-        channel, raw_key = channel_create(
+        try:
+            channel, raw_key = self._create(name, scopes, options)
+        except ValidationError as exc:
+            problems = [f"{field}: {'; '.join(m)}" for field, m in exc.message_dict.items()]
+            raise CommandError("; ".join(problems)) from None
+        self.stdout.write(f"Channel {channel.name!r} created with scopes {', '.join(scopes)}.")
+        self.stdout.write("Its API key (shown once; only a hash is stored):")
+        self.stdout.write(raw_key)
+
+    def _create(self, name: str, scopes: list[str], options: dict):
+        return channel_create(
             name=name,
             scopes=scopes,
             project_id=numeric(options["project_id"], "--project-id") or "1",
@@ -68,6 +79,3 @@ class Command(BaseCommand):
             shipping_map=parse_map(options["shipping_map"], "--shipping-map"),
             sales_channel_id=numeric(options["sales_channel_id"], "--sales-channel-id"),
         )
-        self.stdout.write(f"Channel {channel.name!r} created with scopes {', '.join(scopes)}.")
-        self.stdout.write("Its API key (shown once; only a hash is stored):")
-        self.stdout.write(raw_key)

@@ -1,0 +1,195 @@
+"""The one policy for every URL the hub calls on someone's behalf (channel webhooks, platform
+endpoints): where it may point, and how the call is made.
+
+- Saving: only `https` (plain `http` only for an allow-listed host); `file:`, `ftp:` and the like
+  never; a host and nothing else (no credentials in the URL).
+- Calling: the host is resolved at delivery time and every address must be public; loopback,
+  private, link-local, reserved, multicast and unspecified addresses are refused unless the host
+  name, the address or a range holding it is in `OUTBOUND_ALLOWED_HOSTS`. The connection goes to
+  the address that was checked (so a second DNS answer cannot point it elsewhere), redirects are
+  never followed, a total deadline bounds the whole exchange, at most `OUTBOUND_MAX_RESPONSE_BYTES`
+  of the answer are read, and only the status and a short, sanitised excerpt are kept.
+"""
+
+import contextlib
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import certifi
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from urllib3.connection import HTTPConnection, HTTPSConnection
+
+EXCERPT_CHARS = 200
+READ_CHUNK = 8192
+
+
+class OutboundRefused(Exception):
+    """The destination is not allowed by the outbound policy; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class OutboundResult:
+    status: int | None
+    excerpt: str
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300 and not self.error
+
+
+def _allowed_entries() -> list[str]:
+    return [h.strip().lower() for h in settings.OUTBOUND_ALLOWED_HOSTS if h.strip()]
+
+
+def _host_allowed(host: str) -> bool:
+    return host.lower().strip("[]") in _allowed_entries()
+
+
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    for entry in _allowed_entries():
+        try:
+            if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                return True
+        except ValueError:
+            continue  # a host name, matched by _host_allowed
+    return False
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def outbound_url_validate(url: str) -> None:
+    """Raise `ValidationError` when `url` may never be called (checked when it is saved)."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
+        raise ValidationError(f"Only https URLs are allowed, not '{scheme or 'none'}:'.")
+    if not parts.hostname:
+        raise ValidationError("The URL has no host.")
+    if parts.username or parts.password:
+        raise ValidationError("Credentials in the URL are not allowed; use the secret.")
+    if scheme == "http" and not _host_allowed(parts.hostname):
+        raise ValidationError(
+            "Plain http is allowed only for hosts in OUTBOUND_ALLOWED_HOSTS; use https."
+        )
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    if not _is_public(literal) and not (_host_allowed(parts.hostname) or _address_allowed(literal)):
+        raise ValidationError(
+            f"{literal} is not a public address (loopback, private, link-local or reserved)."
+        )
+
+
+def _resolve_checked(host: str, port: int) -> str:
+    """The first address of `host` if every address it resolves to is allowed."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OutboundRefused(f"{host} does not resolve: {exc}") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise OutboundRefused(f"{host} does not resolve")
+    host_allowed = _host_allowed(host)
+    for address in addresses:
+        if not (_is_public(address) or host_allowed or _address_allowed(address)):
+            raise OutboundRefused(
+                f"{host} resolves to {address}, which is not a public address; "
+                "add it to OUTBOUND_ALLOWED_HOSTS if it is meant"
+            )
+    return str(addresses[0])
+
+
+def _sanitise(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(printable.split())[:EXCERPT_CHARS]
+
+
+def outbound_post(
+    url: str, *, body: bytes, headers: dict[str, str], deadline_s: float | None = None
+) -> OutboundResult:
+    """POST `body` to `url` under the policy; never raises for the remote side's faults."""
+    try:
+        outbound_url_validate(url)
+    except ValidationError as exc:
+        raise OutboundRefused("; ".join(exc.messages)) from None
+    parts = urlsplit(url)
+    https = parts.scheme.lower() == "https"
+    port = parts.port or (443 if https else 80)
+    address = _resolve_checked(parts.hostname, port)
+    deadline_s = settings.OUTBOUND_DEADLINE_S if deadline_s is None else deadline_s
+    connection = _connection(address, port, host=parts.hostname, https=https, timeout=deadline_s)
+    # The deadline covers the whole exchange: a peer trickling its answer byte by byte is cut
+    # off by closing the socket under it.
+    watchdog = threading.Timer(deadline_s, _cut, args=(connection,))
+    watchdog.daemon = True
+    started = time.monotonic()
+    watchdog.start()
+    try:
+        host_header = parts.netloc.rsplit("@", 1)[-1]
+        path = parts.path or "/"
+        if parts.query:
+            path += f"?{parts.query}"
+        connection.request("POST", path, body=body, headers={**headers, "Host": host_header})
+        response = connection.getresponse()
+        status = response.status
+        raw = b""
+        limit = settings.OUTBOUND_MAX_RESPONSE_BYTES
+        while len(raw) < limit:
+            chunk = response.read1(min(READ_CHUNK, limit - len(raw)))
+            if not chunk:
+                break
+            raw += chunk
+        return OutboundResult(status=status, excerpt=_sanitise(raw))
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        if time.monotonic() - started >= deadline_s:
+            return OutboundResult(None, "", f"no complete answer within {deadline_s:g} s")
+        return OutboundResult(None, "", _sanitise(f"{type(exc).__name__}: {exc}".encode()))
+    except Exception as exc:  # urllib3/http.client protocol errors from a broken peer
+        return OutboundResult(None, "", _sanitise(f"{type(exc).__name__}: {exc}".encode()))
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
+def _connection(address: str, port: int, *, host: str, https: bool, timeout: float):
+    if not https:
+        return HTTPConnection(address, port, timeout=timeout)
+    context = ssl.create_default_context(cafile=certifi.where())
+    return HTTPSConnection(
+        address,
+        port,
+        timeout=timeout,
+        server_hostname=host,
+        assert_hostname=host,
+        ssl_context=context,
+    )
+
+
+def _cut(connection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
