@@ -12,6 +12,7 @@ endpoints): where it may point, and how the call is made.
 """
 
 import contextlib
+import http.client
 import ipaddress
 import socket
 import ssl
@@ -23,7 +24,6 @@ from urllib.parse import urlsplit
 import certifi
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from urllib3.connection import HTTPConnection, HTTPSConnection
 
 EXCERPT_CHARS = 200
 READ_CHUNK = 8192
@@ -88,15 +88,16 @@ def outbound_url_validate(url: str) -> None:
         raise ValidationError("The URL has no host.")
     if parts.username or parts.password:
         raise ValidationError("Credentials in the URL are not allowed; use the secret.")
-    if scheme == "http" and not _host_allowed(parts.hostname):
-        raise ValidationError(
-            "Plain http is allowed only for hosts in OUTBOUND_ALLOWED_HOSTS; use https."
-        )
     try:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
-        return
-    if not _is_public(literal) and not (_host_allowed(parts.hostname) or _address_allowed(literal)):
+        literal = None
+    listed = _host_allowed(parts.hostname) or (literal is not None and _address_allowed(literal))
+    if scheme == "http" and not listed:
+        raise ValidationError(
+            "Plain http is allowed only for hosts in OUTBOUND_ALLOWED_HOSTS; use https."
+        )
+    if literal is not None and not _is_public(literal) and not listed:
         raise ValidationError(
             f"{literal} is not a public address (loopback, private, link-local or reserved)."
         )
@@ -143,7 +144,8 @@ def outbound_post(
     connection = _connection(address, port, host=parts.hostname, https=https, timeout=deadline_s)
     # The deadline covers the whole exchange: a peer trickling its answer byte by byte is cut
     # off by closing the socket under it.
-    watchdog = threading.Timer(deadline_s, _cut, args=(connection,))
+    cut = threading.Event()
+    watchdog = threading.Timer(deadline_s, _cut, args=(connection, cut))
     watchdog.daemon = True
     started = time.monotonic()
     watchdog.start()
@@ -162,33 +164,39 @@ def outbound_post(
             if not chunk:
                 break
             raw += chunk
-        return OutboundResult(status=status, excerpt=_sanitise(raw))
-    except (OSError, ssl.SSLError, ValueError) as exc:
-        if time.monotonic() - started >= deadline_s:
+        if cut.is_set():
             return OutboundResult(None, "", f"no complete answer within {deadline_s:g} s")
-        return OutboundResult(None, "", _sanitise(f"{type(exc).__name__}: {exc}".encode()))
-    except Exception as exc:  # urllib3/http.client protocol errors from a broken peer
+        return OutboundResult(status=status, excerpt=_sanitise(raw))
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if cut.is_set() or time.monotonic() - started >= deadline_s:
+            return OutboundResult(None, "", f"no complete answer within {deadline_s:g} s")
         return OutboundResult(None, "", _sanitise(f"{type(exc).__name__}: {exc}".encode()))
     finally:
         watchdog.cancel()
         connection.close()
 
 
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the checked address, with the URL's host name for SNI and the certificate check."""
+
+    def __init__(self, address: str, port: int, *, host: str, timeout: float):
+        context = ssl.create_default_context(cafile=certifi.where())
+        super().__init__(address, port, timeout=timeout, context=context)
+        self._server_name = host
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)
+
+
 def _connection(address: str, port: int, *, host: str, https: bool, timeout: float):
-    if not https:
-        return HTTPConnection(address, port, timeout=timeout)
-    context = ssl.create_default_context(cafile=certifi.where())
-    return HTTPSConnection(
-        address,
-        port,
-        timeout=timeout,
-        server_hostname=host,
-        assert_hostname=host,
-        ssl_context=context,
-    )
+    if https:
+        return _PinnedHTTPSConnection(address, port, host=host, timeout=timeout)
+    return http.client.HTTPConnection(address, port, timeout=timeout)
 
 
-def _cut(connection) -> None:
+def _cut(connection, cut: threading.Event) -> None:
+    cut.set()
     sock = getattr(connection, "sock", None)
     if sock is not None:
         with contextlib.suppress(OSError):

@@ -11,10 +11,12 @@ import pytest
 from tests.support import ROOT
 
 SECRETS = ("SECRET_KEY", "XENTRAL_TOKEN")
+# Set by the browser fixture for Playwright in this process; a deploy never has it.
+NOT_INHERITED = (*SECRETS, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in SECRETS and k != "DEBUG"}
+    environment = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -36,7 +38,7 @@ def test_check_deploy_fails_without_an_explicit_secret(missing):
 
 
 def test_the_wsgi_application_refuses_to_load_without_a_secret_key():
-    environment = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    environment = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     environment.update(DEBUG="False", XENTRAL_TOKEN="t")
     result = subprocess.run(
         [sys.executable, "-c", "import backoffice.wsgi"],
