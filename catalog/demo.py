@@ -1,9 +1,7 @@
-"""Demo catalog: the product index filled from Xentral, before orders resolve their SKUs."""
+"""Demo catalog: the product index filled from Xentral, so the orders' demo resolves its SKUs
+(demo hooks run in the apps' layer order: catalog before orders and stock)."""
 
 from catalog.index import products_sync
-
-#: Demo steps run lowest first; orders and stock need the index (they keep the default).
-ORDER = 10
 
 
 def populate(*, channel, stdout) -> None:

@@ -190,6 +190,15 @@ def test_health_view_lists_unmapped_products_only(staff):
     assert "<td>MAPPED</td>" not in html
 
 
+def test_health_view_names_an_ean_on_several_products(staff):
+    ProductFactory(number="EAN-A", ean="4000000000001")
+    ProductFactory(number="EAN-B", ean="4000000000001")
+    ProductFactory(number="EAN-C", ean="4000000000002")
+    html = staff.get(reverse("admin:catalog_health"), {"target": "1"}).content.decode()
+    assert "<td>EAN on several products</td><td>4000000000001</td><td>2</td>" in html
+    assert "<td>EAN on several products</td><td>4000000000002</td>" not in html
+
+
 def test_health_view_shows_skus_that_failed_orders_as_unknown(staff, sandbox):
     sandbox.seed(
         customers=[{"firstname": "Erika", "lastname": "M", "email": "e@example.com"}],

@@ -342,3 +342,17 @@ def test_entries_remember_what_was_applied(hub, sandbox):
     entry = CatalogEntry.objects.get(number="E-1")
     assert entry.applied_data["name"] == "Entry"
     assert json.dumps(entry.applied_data)
+
+
+def test_a_foreign_number_of_another_product_fails_only_that_row(hub, sandbox):
+    first = b"number,name,external_references\nFIRST,First,1:F-1\n"
+    import_apply(product_import=import_create(content=first), run_now=True)
+    sandbox.clear_requests()
+    second = import_create(content=b"number,name,external_references\nSECOND,Second,1:F-1\n")
+    import_apply(product_import=second, run_now=True)
+    row = second.rows.get()
+    assert row.status == RowStatus.FAILED
+    assert row.errors == ["The foreign number 1:F-1 already maps to FIRST."]
+    posts = [e["path"] for e in sandbox.requests(method="POST")]
+    assert posts == ["/api/v2/products"], "the reference was not sent to Xentral"
+    assert ExternalReference.objects.get(number="F-1").product.number == "FIRST"

@@ -1,7 +1,7 @@
 """`manage.py demo`: demo data for a fresh installation (safe to run again).
 
-Each app adds its own demo data through a `<app>.demo` module with `populate(channel=, stdout=)`;
-a module may set `ORDER` (default 100, lowest runs first) when other apps' demos need its data.
+Each app adds its own demo data through a `<app>.demo` module with `populate(channel=, stdout=)`,
+run in INSTALLED_APPS order, which is the layer order: the catalog's product index comes first.
 """
 
 import requests
@@ -17,7 +17,6 @@ from backoffice.xentral.errors import XentralError
 
 DEMO_CHANNEL = "Demo Shop"
 DEMO_KEY_NAME = "demo"
-DEFAULT_ORDER = 100
 
 
 class Command(BaseCommand):
@@ -76,10 +75,7 @@ class Command(BaseCommand):
         return channel
 
     def _app_demos(self, channel: Channel) -> None:
-        demos = sorted(
-            app_modules("demo"), key=lambda demo: getattr(demo[1], "ORDER", DEFAULT_ORDER)
-        )
-        for label, module in demos:
+        for label, module in app_modules("demo"):
             try:
                 module.populate(channel=channel, stdout=self.stdout)
             except XentralError as exc:
