@@ -246,7 +246,7 @@ class Run:
                 "-c",
                 "import time\n"
                 "from orders.models import OrderRequest\n"
-                "from orders.services import orders_retry_due\n"
+                "from orders.retries import orders_retry_due\n"
                 "for _ in range(200):\n"
                 "    orders_retry_due(limit=1000)\n"
                 "    left = OrderRequest.objects.filter(\n"

@@ -1,6 +1,6 @@
 """django-q2 tasks of the orders app: thin wrappers that take ids and are safe to run twice."""
 
-from orders.services import orders_retry_due
+from orders.retries import orders_retry_due
 from orders.webhooks import webhook_deliver, webhooks_deliver_due
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backoffice.models import StaffAlert
 from orders.models import OrderEvent, OrderRequest, OrderStatus
-from orders.services import orders_retry_due
+from orders.retries import orders_retry_due
 from tests.orders.conftest import imports, order_payload, sales_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,75 @@
+"""Which Xentral products and payment/shipping methods an order's items and codes name."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from backoffice.models import Channel
+from backoffice.xentral.client import XentralClient
+from catalog.index import resolve_skus
+from catalog.models import Product, ProductKind
+from catalog.selectors import product_for_external_number
+from orders.errors import order_error
+
+METHODS_CACHE_S = 600
+
+
+def resolve_items(items: list[dict], client: XentralClient, errors: list[dict]) -> list:
+    """The product of each item (None when unknown); problems are appended to `errors`."""
+    found = resolve_skus([i["sku"] for i in items if i.get("sku")], client=client)
+    products: list[Product | None] = []
+    for index, item in enumerate(items):
+        if item.get("sku"):
+            field, label, product = f"items[{index}].sku", item["sku"], found.get(item["sku"])
+        else:
+            field, label = f"items[{index}].external_number", item["external_number"]
+            product = product_for_external_number(
+                target_id=item["target"], number=item["external_number"]
+            )
+        products.append(product)
+        if product is None:
+            errors.append(order_error(field, "unknown_sku", f"Item {label} not found"))
+        elif product.is_disabled:
+            errors.append(
+                order_error(field, "disabled_product", f"Item {label} is disabled in Xentral")
+            )
+        elif product.kind == ProductKind.MATRIX_PARENT:
+            errors.append(
+                order_error(
+                    field, "matrix_parent", f"Item {label} is a matrix product; order a variant"
+                )
+            )
+    return products
+
+
+def resolve_method(
+    kind: str, code: str | None, channel: Channel, client: XentralClient, errors: list[dict]
+) -> str | None:
+    """Channel map, then Xentral's `type`, then `designation`, then the channel's default."""
+    mapping = channel.payment_map if kind == "payment" else channel.shipping_map
+    default = channel.payment_default if kind == "payment" else channel.shipping_default
+    if code and code in mapping:
+        return str(mapping[code])
+    if code:
+        methods = _xentral_methods(kind, client)
+        for key in ("type", "designation"):
+            for method in methods:
+                if str(method.get(key) or "").lower() == code.lower():
+                    return str(method["id"])
+    if default:
+        return default
+    errors.append(
+        order_error(kind, f"unmapped_{kind}", f"No Xentral {kind} method matches '{code or ''}'")
+    )
+    return None
+
+
+def _xentral_methods(kind: str, client: XentralClient) -> list[dict]:
+    # Cached briefly so a warm order costs no lookups; keyed by instance so a switch of
+    # XENTRAL_URL never reuses another instance's ids.
+    key = f"orders:{kind}-methods:{settings.XENTRAL_URL}"
+    methods = cache.get(key)
+    if methods is None:
+        path = "/api/v1/paymentMethods" if kind == "payment" else "/api/v1/shippingMethods"
+        methods = list(client.paginate(path))
+        cache.set(key, methods, METHODS_CACHE_S)
+    return methods

@@ -1,0 +1,82 @@
+"""The order status machine: which changes are allowed, recording them, and claiming an order."""
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.serializers import order_representation
+from orders.webhooks import webhook_enqueue
+
+TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.RECEIVED: {OrderStatus.PROCESSING, OrderStatus.FAILED},
+    OrderStatus.QUEUED: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.RESOLVED},
+    OrderStatus.PROCESSING: {OrderStatus.CREATED, OrderStatus.QUEUED, OrderStatus.FAILED},
+    OrderStatus.FAILED: {OrderStatus.PROCESSING, OrderStatus.RESOLVED},
+    OrderStatus.CREATED: set(),
+    OrderStatus.RESOLVED: set(),
+}
+IN_FLIGHT = (OrderStatus.RECEIVED, OrderStatus.PROCESSING, OrderStatus.QUEUED)
+
+
+def hub_base_url() -> str:
+    return getattr(settings, "HUB_BASE_URL", "http://localhost:8000")
+
+
+def order_transition(
+    *,
+    order_id,
+    to: str,
+    sources: list[str] | None = None,
+    user=None,
+    message: str = "",
+    kind: str = OrderEventKind.STATUS,
+    data: dict | None = None,
+    where: dict | None = None,
+    fields: dict | None = None,
+) -> bool:
+    """Move the order to `to` if it is in one of `sources` (conditional UPDATE, so only one
+    caller wins) and record the event with who and why. Returns whether this caller moved it."""
+    sources = sources or [s for s, targets in TRANSITIONS.items() if to in targets]
+    bad = [s for s in sources if to not in TRANSITIONS[s]]
+    if bad:
+        raise ValueError(f"Order status cannot change from {bad} to {to}")
+    with transaction.atomic():
+        moved = OrderRequest.objects.filter(
+            pk=order_id, status__in=sources, **(where or {})
+        ).update(status=to, updated_at=timezone.now(), **(fields or {}))
+        if moved:
+            OrderEvent.objects.create(
+                order_id=order_id,
+                kind=kind,
+                message=message or f"Status: {to}",
+                data={"status": to, **(data or {})},
+                user=user,
+            )
+            if to in (OrderStatus.CREATED, OrderStatus.FAILED):
+                order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+                webhook_enqueue(
+                    order=order,
+                    event=f"order.{to}",
+                    representation=order_representation(order, base_url=hub_base_url()),
+                )
+    return bool(moved)
+
+
+def order_claim(
+    *, order_id, sources: list[str], user=None, message: str, where=None, fields=None
+) -> uuid.UUID | None:
+    """Move the order to processing for this caller; the token proves the claim later."""
+    token = uuid.uuid4()
+    claimed = order_transition(
+        order_id=order_id,
+        to=OrderStatus.PROCESSING,
+        sources=sources,
+        user=user,
+        message=message,
+        where=where,
+        fields={"claim_token": token, "claimed_at": timezone.now(), **(fields or {})},
+    )
+    return token if claimed else None

@@ -1,0 +1,164 @@
+"""The order in Xentral: find one an earlier attempt created, or build the import body and
+create it, then read its number."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from backoffice.xentral.client import XentralClient
+from backoffice.xentral.params import filter_params
+from orders.customers import customer_resolve
+from orders.errors import OrderBusinessError
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.resolution import resolve_items, resolve_method
+from orders.transitions import order_transition
+
+IMPORT_PATH = "/api/v1/salesOrders/actions/import"
+
+
+def order_create_in_xentral(*, order: OrderRequest, client: XentralClient) -> None:
+    """Adopt or import the order, read its number and mark it created; each id Xentral returns
+    is saved before the next call."""
+    if not order.xentral_order_id and order.import_attempted:
+        _adopt_existing(order, client)
+    if not order.xentral_order_id:
+        body, customer_fields = _import_body(order, client)
+        # One write before the import: who the customer is, and that an import was sent.
+        _save(order, import_attempted=True, **customer_fields)
+        xentral_id = client.create(IMPORT_PATH, body)
+        _save(order, xentral_order_id=xentral_id)
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEventKind.XENTRAL_CALL,
+            message=f"Imported as Xentral order {xentral_id}",
+            data={"order_id": xentral_id},
+        )
+    if not order.xentral_order_number:
+        read = client.get(f"/api/v1/salesOrders/{order.xentral_order_id}")
+        read = read.get("data", read) if isinstance(read, dict) else {}
+        _save(order, xentral_order_number=str(read.get("documentNumber") or ""))
+    order_transition(
+        order_id=order.pk,
+        to=OrderStatus.CREATED,
+        sources=[OrderStatus.PROCESSING],
+        kind=OrderEventKind.CREATED,
+        message=f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}",
+        where={"claim_token": order.claim_token},
+        fields={"errors": [], "next_attempt_at": None, "last_error": ""},
+    )
+
+
+def _save(order: OrderRequest, **fields) -> None:
+    """Write fields at once in their own short transaction (ids before the next remote call)."""
+    for name, value in fields.items():
+        setattr(order, name, value)
+    OrderRequest.objects.filter(pk=order.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
+    """Before a retry of the import: an earlier attempt may have been committed by Xentral
+    with the answer lost. `externalOrderId` carries the hub's UUID, so a hit from another
+    channel with the same reference is not taken for this order."""
+    found = client.get(
+        "/api/v1/salesOrders",
+        params=filter_params(("externalOrderNumber", "equals", order.reference)),
+    )
+    for item in (found or {}).get("data", []):
+        if item.get("externalOrderId") not in (None, "", str(order.id)):
+            continue
+        _save(
+            order,
+            xentral_order_id=str(item["id"]),
+            xentral_order_number=str(item.get("documentNumber") or ""),
+        )
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEventKind.XENTRAL_CALL,
+            message=f"Found the order already in Xentral ({item['id']}); not imported again",
+        )
+        return
+
+
+def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict]:
+    payload, channel = order.payload, order.channel
+    errors: list[dict] = []
+    products = resolve_items(payload["items"], client, errors)
+    payment = resolve_method("payment", payload.get("payment"), channel, client, errors)
+    shipping = resolve_method("shipping", payload.get("shipping"), channel, client, errors)
+    if errors:
+        raise OrderBusinessError(errors)
+    customer = customer_resolve(customer=payload["customer"], channel=channel, client=client)
+    customer_fields = {
+        "xentral_customer_id": customer.id,
+        "xentral_customer_number": customer.number,
+        "customer_created": customer.created,
+    }
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEventKind.CUSTOMER_CREATED if customer.created else OrderEventKind.CUSTOMER_FOUND,
+        message=f"Customer {customer.number or customer.id} ({customer.found_by})",
+        data={"customer_id": customer.id, "customer_number": customer.number},
+    )
+    currency = payload.get("currency") or "EUR"
+    financials: dict = {"paymentMethod": {"id": payment}, "currency": currency}
+    billing = _address(payload["customer"])
+    if billing:
+        financials["billingAddress"] = billing
+    if payload["customer"].get("vat_id"):
+        financials["tax"] = {"vatId": payload["customer"]["vat_id"]}
+    delivery: dict = {"shippingMethod": {"id": shipping}}
+    if payload.get("delivery_address"):
+        delivery["shippingAddress"] = _address(payload["delivery_address"])
+    body = {
+        "date": timezone.localdate().isoformat(),
+        "externalOrderNumber": order.reference,
+        "externalOrderId": str(order.id),
+        "customer": {"id": customer.id},
+        "project": {"id": channel.project_id},
+        "financials": financials,
+        "delivery": delivery,
+        "positions": [
+            _position(item, product, payload.get("prices") == "gross", currency)
+            for item, product in zip(payload["items"], products, strict=True)
+        ],
+    }
+    if channel.sales_channel_id:
+        body["salesChannel"] = {"id": channel.sales_channel_id}
+    if payload.get("notes"):
+        body["comment"] = payload["notes"]
+    return body, customer_fields
+
+
+def _address(block: dict) -> dict | None:
+    name = block.get("company") or block.get("name")
+    if not name or not block.get("country"):
+        return None
+    address = {"name": name, "country": block["country"]}
+    if block.get("company") and block.get("name"):
+        address["contactPerson"] = block["name"]
+    for ours, theirs in (("street", "street"), ("zip", "zipCode"), ("city", "city")):
+        if block.get(ours):
+            address[theirs] = block[ours]
+    if block.get("email"):
+        address["email"] = block["email"]
+    return address
+
+
+def net_price(gross: Decimal, sales_tax: str) -> Decimal:
+    rate = settings.TAX_RATES.get(sales_tax, settings.TAX_RATES.get("standard", Decimal("0")))
+    return (gross / (1 + rate / Decimal(100))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def _position(item: dict, product, gross: bool, currency: str) -> dict:
+    quantity = Decimal(item["quantity"])
+    position: dict = {
+        "product": {"id": product.xentral_id},
+        "quantity": int(quantity) if quantity == quantity.to_integral() else float(quantity),
+    }
+    if item.get("price") is not None:
+        price = Decimal(item["price"])
+        if gross:
+            price = net_price(price, product.sales_tax)
+        position["price"] = {"amount": str(price), "currency": currency}
+    return position
