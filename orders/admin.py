@@ -17,8 +17,8 @@ from django.utils.timesince import timesince
 from rest_framework.exceptions import ValidationError
 
 from backoffice.api.problems import flatten_errors
-from backoffice.models import XentralCall
 from orders import selectors
+from orders.errors import OrderResubmitRefused, ReferenceCannotChange
 from orders.models import (
     CustomerLink,
     OrderEvent,
@@ -27,7 +27,13 @@ from orders.models import (
     WebhookDelivery,
 )
 from orders.serializers import validated_payload
-from orders.services import order_resolve, order_resubmit
+from orders.services import (
+    RESUBMITTABLE,
+    ResubmitVia,
+    order_is_resubmittable,
+    order_resolve,
+    order_resubmit,
+)
 
 RESUBMIT_PERMISSION = "orders.resubmit_orderrequest"
 RESUBMIT_LIMIT_S = 10.0
@@ -64,12 +70,16 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs attention")]
+        return [("yes", "Needs attention"), *selectors.AttentionReason.choices]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(pk__in=selectors.orders_needing_attention().values("pk"))
-        return queryset
+        if not self.value():
+            return queryset
+        reason = None if self.value() == "yes" else self.value()
+        if reason is not None and reason not in selectors.AttentionReason.values:
+            return queryset.none()
+        needing = selectors.orders_needing_attention(reason=reason)
+        return queryset.filter(pk__in=needing.values("pk"))
 
 
 class OrderEventInline(admin.TabularInline):
@@ -170,9 +180,7 @@ class OrderRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Xentral calls for this order")
     def xentral_calls(self, obj):
-        calls = XentralCall.objects.filter(
-            subject_type="orders.orderrequest", subject_id=str(obj.pk)
-        ).order_by("at", "id")
+        calls = selectors.xentral_calls_for_order(order=obj)
         if not calls:
             return "-"
         return format_html(
@@ -225,10 +233,9 @@ class OrderRequestAdmin(admin.ModelAdmin):
         if not self.has_resubmit_permission(request):
             raise PermissionDenied
         order = get_object_or_404(OrderRequest, pk=object_id)
-        if order.status not in (OrderStatus.FAILED, OrderStatus.QUEUED):
-            messages.error(
-                request, f"Only failed or queued orders can be resubmitted ({order.status})."
-            )
+        if not order_is_resubmittable(order=order):
+            allowed = " or ".join(RESUBMITTABLE[ResubmitVia.STAFF])
+            messages.error(request, f"Only {allowed} orders can be resubmitted ({order.status}).")
             return HttpResponseRedirect(self._change_url(order))
         errors: list[dict] = []
         if request.method == "POST":
@@ -239,15 +246,15 @@ class OrderRequestAdmin(admin.ModelAdmin):
                     payload = validated_payload(
                         data, allow_customer_creation=order.channel.allow_customer_creation
                     )
-                    if payload.get("reference") != order.reference:
-                        raise ValidationError({"reference": ["The reference cannot change"]})
                 except json.JSONDecodeError as exc:
                     errors = [{"field": "", "code": "invalid", "message": f"Not JSON: {exc}"}]
                 except ValidationError as exc:
                     errors = flatten_errors(exc.detail)
                 else:
-                    self._resubmit(request, order, payload=payload)
-                    return HttpResponseRedirect(self._change_url(order))
+                    refused = self._resubmit(request, order, payload=payload)
+                    if not isinstance(refused, ReferenceCannotChange):
+                        return HttpResponseRedirect(self._change_url(order))
+                    errors = [{"field": "reference", "code": "invalid", "message": str(refused)}]
         else:
             form = PayloadForm(
                 initial={"payload": json.dumps(order.payload, indent=2, ensure_ascii=False)}
@@ -262,13 +269,17 @@ class OrderRequestAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/orders/orderrequest/resubmit.html", context)
 
-    def _resubmit(self, request, order, *, payload=None) -> None:
+    def _resubmit(self, request, order, *, payload=None) -> OrderResubmitRefused | None:
+        """Run the resubmission and tell staff how it went; a refusal is returned, not shown,
+        so the form can show it next to the payload."""
         outcome = _run_with_limit(
             order_resubmit, order_id=order.pk, payload=payload, user=request.user
         )
+        if isinstance(outcome.get("error"), ReferenceCannotChange):
+            return outcome["error"]
         if "error" in outcome:
             messages.error(request, f"{order.reference}: resubmission failed: {outcome['error']}")
-            return
+            return None
         result = outcome.get("order")
         if result is None:
             messages.warning(
@@ -285,6 +296,7 @@ class OrderRequestAdmin(admin.ModelAdmin):
         else:
             text = "; ".join(e["message"] for e in result.errors) or result.status
             messages.error(request, f"{order.reference}: {result.status}: {text}")
+        return None
 
     def resolve_view(self, request, object_id):
         if not self.has_resubmit_permission(request):
@@ -310,7 +322,7 @@ class OrderRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resubmit selected failed or queued orders", permissions=["resubmit"])
     def resubmit_selected(self, request, queryset):
-        for order in queryset.filter(status__in=[OrderStatus.FAILED, OrderStatus.QUEUED]):
+        for order in queryset.filter(status__in=RESUBMITTABLE[ResubmitVia.STAFF]):
             self._resubmit(request, order)
 
 

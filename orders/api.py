@@ -12,9 +12,10 @@ from orders.serializers import (
     OrderPayloadSerializer,
     OrderSerializer,
     order_representation,
+    public_errors,
     validated_payload,
 )
-from orders.services import Outcome, order_submit
+from orders.services import RESUBMITTABLE, Outcome, ResubmitVia, order_submit
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -66,7 +67,8 @@ class OrderListView(APIView):
                 status_code=409,
                 title="Reference exists with another payload",
                 detail=f"Order {order.reference} exists with a different payload "
-                f"(status {order.status}); only failed orders may be resubmitted.",
+                f"(status {order.status}); only {' or '.join(RESUBMITTABLE[ResubmitVia.CHANNEL])} "
+                "orders may be resubmitted.",
                 errors=[
                     {
                         "field": "reference",
@@ -82,7 +84,7 @@ class OrderListView(APIView):
                 status_code=422,
                 title="The order cannot be created",
                 detail="; ".join(e["message"] for e in order.errors),
-                errors=order.errors,
+                errors=public_errors(order.errors),
                 order=body,
                 headers=location,
             )

@@ -1,23 +1,28 @@
 """What an unsuccessful attempt does to an order: fail it, or queue it again with backoff."""
 
-import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from backoffice.backoff import backoff_delay
 from backoffice.models import StaffAlert
 from backoffice.xentral.errors import XentralError
-from orders.errors import order_error
+from orders.errors import OrderErrorCode, order_error
 from orders.models import OrderEventKind, OrderRequest, OrderStatus
 from orders.transitions import order_transition
 
+# Holds for configuration retry for as long as it takes; the exponent stops growing here.
+MAX_BACKOFF_EXPONENT = 20
+CONFIGURATION_NOTE = "a configuration fault of the hub, not of the order; it is kept and retried"
 
-def order_fail(*, order: OrderRequest, errors: list[dict]) -> None:
+
+def order_fail(*, order: OrderRequest, errors: list[dict], user=None) -> None:
     order_transition(
         order_id=order.pk,
         to=OrderStatus.FAILED,
         sources=[OrderStatus.PROCESSING],
+        user=user,
         kind=OrderEventKind.FAILED,
         message="; ".join(e["message"] for e in errors)[:2000],
         data={"errors": errors},
@@ -26,25 +31,28 @@ def order_fail(*, order: OrderRequest, errors: list[dict]) -> None:
     )
 
 
-def retry_delay(attempts: int) -> float:
-    """Full jitter: uniform between 0 and min(cap, base * 2**attempts)."""
-    ceiling = min(settings.ORDER_RETRY_CAP_S, settings.ORDER_RETRY_BASE_S * 2**attempts)
-    return random.uniform(0, ceiling)
+def order_retry_delay(attempts: int) -> float:
+    return backoff_delay(
+        min(attempts, MAX_BACKOFF_EXPONENT),
+        base_s=settings.ORDER_RETRY_BASE_S,
+        cap_s=settings.ORDER_RETRY_CAP_S,
+    )
 
 
-def order_queue_for_retry(*, order: OrderRequest, exc: XentralError) -> None:
+def order_queue_for_retry(*, order: OrderRequest, exc: XentralError, user=None) -> None:
+    """Xentral is unavailable: try again later, and fail once the attempts run out."""
     attempts = order.attempts + 1
     text = f"{type(exc).__name__}: {exc}"[:1000]
     if attempts >= settings.ORDER_MAX_ATTEMPTS:
-        errors = [
-            order_error("", "xentral_unavailable", f"Gave up after {attempts} attempts: {text}")
-        ]
+        message = f"Gave up after {attempts} attempts: {text}"
+        errors = [order_error("", OrderErrorCode.XENTRAL_UNAVAILABLE, message)]
         order_transition(
             order_id=order.pk,
             to=OrderStatus.FAILED,
             sources=[OrderStatus.PROCESSING],
+            user=user,
             kind=OrderEventKind.FAILED,
-            message=errors[0]["message"],
+            message=message,
             data={"errors": errors},
             where={"claim_token": order.claim_token},
             fields={
@@ -55,15 +63,17 @@ def order_queue_for_retry(*, order: OrderRequest, exc: XentralError) -> None:
             },
         )
         return
-    delay = retry_delay(attempts)
+    delay = order_retry_delay(attempts)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         delay = max(delay, float(retry_after))
     next_at = timezone.now() + timedelta(seconds=delay)
+    unavailable = "Xentral is unavailable; the order will be retried"
     order_transition(
         order_id=order.pk,
         to=OrderStatus.QUEUED,
         sources=[OrderStatus.PROCESSING],
+        user=user,
         kind=OrderEventKind.RETRY_SCHEDULED,
         message=f"Xentral unavailable ({text}); retry {attempts} at {next_at.isoformat()}",
         where={"claim_token": order.claim_token},
@@ -71,44 +81,40 @@ def order_queue_for_retry(*, order: OrderRequest, exc: XentralError) -> None:
             "attempts": attempts,
             "next_attempt_at": next_at,
             "last_error": text,
-            "errors": [
-                order_error(
-                    "", "xentral_unavailable", "Xentral is unavailable; the order will be retried"
-                )
-            ],
+            "errors": [order_error("", OrderErrorCode.XENTRAL_UNAVAILABLE, unavailable)],
         },
     )
 
 
-def order_hold_for_configuration(*, order: OrderRequest, exc: XentralError) -> None:
-    """Xentral rejected the hub's token: not the shop's fault, so the order waits (it never
-    fails for this) and staff are alerted once."""
-    text = (
-        f"Xentral rejected the hub's credentials ({exc.status}): a configuration fault "
-        "of the hub, not of the order; it is kept and retried"
-    )
-    delay = min(
-        settings.ORDER_RETRY_CAP_S, settings.ORDER_RETRY_BASE_S * 2 ** min(order.attempts, 6)
-    )
+def order_hold_for_configuration(
+    *,
+    order: OrderRequest,
+    code: OrderErrorCode,
+    text: str,
+    alert_kind: str,
+    alert: str,
+    user=None,
+) -> None:
+    """A fault of the hub's configuration (its Xentral token, its tax rates) is not the
+    shop's: the order waits in the queue, never fails for it, and staff get one open alert."""
+    text = f"{text}: {CONFIGURATION_NOTE}"
     order_transition(
         order_id=order.pk,
         to=OrderStatus.QUEUED,
         sources=[OrderStatus.PROCESSING],
+        user=user,
         kind=OrderEventKind.RETRY_SCHEDULED,
         message=text,
         where={"claim_token": order.claim_token},
         fields={
             "attempts": order.attempts + 1,
             "last_error": text,
-            "next_attempt_at": timezone.now() + timedelta(seconds=delay),
-            "errors": [order_error("", "xentral_configuration", text)],
+            "next_attempt_at": timezone.now()
+            + timedelta(seconds=order_retry_delay(order.attempts + 1)),
+            "errors": [order_error("", code, text)],
         },
     )
     if not StaffAlert.objects.filter(
-        kind=StaffAlert.Kind.XENTRAL_AUTH, resolved_at__isnull=True
+        kind=alert_kind, message=alert, resolved_at__isnull=True
     ).exists():
-        StaffAlert.objects.create(
-            kind=StaffAlert.Kind.XENTRAL_AUTH,
-            message="Xentral rejects the hub's token (401/403): check XENTRAL_TOKEN and "
-            "its scopes. Orders wait in the queue until it works again.",
-        )
+        StaffAlert.objects.create(kind=alert_kind, message=alert)

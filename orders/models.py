@@ -73,7 +73,9 @@ class OrderEventKind(models.TextChoices):
     RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
     RESUBMITTED = "resubmitted", "Resubmitted"
     RESOLVED = "resolved", "Resolved"
-    WEBHOOK = "webhook", "Webhook"
+    WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
+    WEBHOOK_RETRY = "webhook_retry", "Webhook retry scheduled"
+    WEBHOOK_FAILED = "webhook_failed", "Webhook given up"
 
 
 class OrderEvent(models.Model):
@@ -124,11 +126,18 @@ class WebhookStatus(models.TextChoices):
     FAILED = "failed", "Gave up"
 
 
+class WebhookEvent(models.TextChoices):
+    """What a webhook tells the channel; the status machine sends one per decided order."""
+
+    ORDER_CREATED = "order.created", "Order created"
+    ORDER_FAILED = "order.failed", "Order failed"
+
+
 class WebhookDelivery(models.Model):
     """One webhook event for one order to the channel's URL, retried with backoff."""
 
     order = models.ForeignKey(OrderRequest, on_delete=models.CASCADE, related_name="webhooks")
-    event = models.CharField(max_length=30)
+    event = models.CharField(max_length=30, choices=WebhookEvent.choices)
     url = models.URLField(max_length=500)
     body = models.JSONField(default=dict)
     status = models.CharField(
@@ -139,6 +148,14 @@ class WebhookDelivery(models.Model):
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     signature_timestamp = models.BigIntegerField(null=True, blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The user whose action decided the order, if a user's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,7 +8,7 @@ from backoffice.xentral.client import XentralClient
 from catalog.index import resolve_skus
 from catalog.models import Product, ProductKind
 from catalog.selectors import product_for_external_number
-from orders.errors import order_error
+from orders.errors import OrderErrorCode, order_error
 
 METHODS_CACHE_S = 600
 
@@ -19,26 +19,45 @@ def resolve_items(items: list[dict], client: XentralClient, errors: list[dict]) 
     products: list[Product | None] = []
     for index, item in enumerate(items):
         if item.get("sku"):
-            field, label, product = f"items[{index}].sku", item["sku"], found.get(item["sku"])
+            field, label = f"items[{index}].sku", item["sku"]
+            product = found.get(item["sku"])
+            unknown = order_error(
+                field, OrderErrorCode.UNKNOWN_SKU, f"Item {label} not found", sku=label
+            )
         else:
             field, label = f"items[{index}].external_number", item["external_number"]
-            product = product_for_external_number(
-                target_id=item["target"], number=item["external_number"]
+            product = product_for_external_number(target_id=item["target"], number=label)
+            unknown = order_error(
+                field,
+                OrderErrorCode.UNKNOWN_EXTERNAL_NUMBER,
+                f"Item {label} not found for target {item['target']}",
+                external_number=label,
+                target=item["target"],
             )
         products.append(product)
         if product is None:
-            errors.append(order_error(field, "unknown_sku", f"Item {label} not found"))
+            errors.append(unknown)
         elif product.is_disabled:
             errors.append(
-                order_error(field, "disabled_product", f"Item {label} is disabled in Xentral")
+                order_error(
+                    field, OrderErrorCode.DISABLED_PRODUCT, f"Item {label} is disabled in Xentral"
+                )
             )
         elif product.kind == ProductKind.MATRIX_PARENT:
             errors.append(
                 order_error(
-                    field, "matrix_parent", f"Item {label} is a matrix product; order a variant"
+                    field,
+                    OrderErrorCode.MATRIX_PARENT,
+                    f"Item {label} is a matrix product; order a variant",
                 )
             )
     return products
+
+
+METHOD_ERRORS = {
+    "payment": OrderErrorCode.UNMAPPED_PAYMENT,
+    "shipping": OrderErrorCode.UNMAPPED_SHIPPING,
+}
 
 
 def resolve_method(
@@ -58,7 +77,7 @@ def resolve_method(
     if default:
         return default
     errors.append(
-        order_error(kind, f"unmapped_{kind}", f"No Xentral {kind} method matches '{code or ''}'")
+        order_error(kind, METHOD_ERRORS[kind], f"No Xentral {kind} method matches '{code or ''}'")
     )
     return None
 

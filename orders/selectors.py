@@ -1,12 +1,47 @@
 """Reads of the orders app, for the API, the admin and the other apps."""
 
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from backoffice.models import Channel
-from orders.models import OrderEvent, OrderRequest, OrderStatus
+from backoffice.models import Channel, XentralCall
+from catalog.models import Product
+from orders.errors import CONFIGURATION_CODES, OrderErrorCode
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+
+# A queued order whose retry is this late means the sweeper is not running.
+RETRY_OVERDUE = timedelta(minutes=5)
+
+
+class AttentionReason(models.TextChoices):
+    """Why an order needs staff: the one definition the admin filter and dashboard share."""
+
+    FAILED = "failed", "Failed orders"
+    OVERDUE = "overdue", "Queued orders past due"
+    CONFIGURATION = "configuration", "Orders waiting for the hub's configuration"
+
+
+def _attention_conditions() -> dict[str, Q]:
+    # A hold for configuration stores exactly one error: its code says why the order waits.
+    waiting = Q(errors__0__code__in=[str(code) for code in CONFIGURATION_CODES])
+    return {
+        AttentionReason.FAILED: Q(status=OrderStatus.FAILED),
+        AttentionReason.OVERDUE: Q(
+            status=OrderStatus.QUEUED, next_attempt_at__lt=timezone.now() - RETRY_OVERDUE
+        ),
+        AttentionReason.CONFIGURATION: Q(status=OrderStatus.QUEUED) & waiting,
+    }
+
+
+def orders_needing_attention(*, reason: str | None = None) -> QuerySet[OrderRequest]:
+    """Orders staff should act on: all of them, or those for one `AttentionReason`."""
+    conditions = _attention_conditions()
+    condition = conditions[reason] if reason else reduce(or_, conditions.values())
+    return OrderRequest.objects.filter(condition)
 
 
 def orders_for_channel(
@@ -24,20 +59,14 @@ def order_for_channel(*, channel: Channel, order_id) -> OrderRequest | None:
     return OrderRequest.objects.filter(channel=channel, pk=order_id).first()
 
 
-def orders_needing_attention() -> QuerySet[OrderRequest]:
-    """Failed orders, and queued ones whose retry is overdue (the sweeper is not running)."""
-    overdue = timezone.now() - timedelta(minutes=5)
-    return OrderRequest.objects.filter(
-        Q(status=OrderStatus.FAILED)
-        | Q(status=OrderStatus.QUEUED, next_attempt_at__lt=overdue)
-        | Q(status=OrderStatus.QUEUED, errors__icontains="xentral_configuration")
-    )
+def xentral_calls_for_order(*, order: OrderRequest) -> QuerySet[XentralCall]:
+    return XentralCall.objects.filter(
+        subject_type="orders.orderrequest", subject_id=str(order.pk)
+    ).order_by("at", "id")
 
 
 def product_ids_ordered_since(*, since: datetime) -> set[str]:
     """Xentral product ids in hub orders created in Xentral since then (stock polls these)."""
-    from catalog.models import Product
-
     skus: set[str] = set()
     for payload in OrderRequest.objects.filter(
         status=OrderStatus.CREATED, updated_at__gte=since
@@ -47,23 +76,19 @@ def product_ids_ordered_since(*, since: datetime) -> set[str]:
 
 
 def unknown_skus_seen() -> list[dict]:
-    """SKUs that made orders fail as unknown: `{sku, orders, last_seen}`, most orders first."""
+    """SKUs that made orders fail as unknown: `{sku, orders, last_seen}`, most orders first.
+    Read from the `sku` stored on each `unknown_sku` error of the failure events."""
     seen: dict[str, dict] = {}
-    events = OrderEvent.objects.filter(kind="failed", data__icontains="unknown_sku").values(
-        "order_id", "at", "data"
-    )
+    events = OrderEvent.objects.filter(
+        kind=OrderEventKind.FAILED, data__icontains=f'"{OrderErrorCode.UNKNOWN_SKU}"'
+    ).values("order_id", "at", "data")
     for event in events:
         for error in event["data"].get("errors", []):
-            if error.get("code") != "unknown_sku":
+            sku = error.get("sku")
+            if error.get("code") != OrderErrorCode.UNKNOWN_SKU or not sku:
                 continue
-            sku = error["message"].removeprefix("Item ").removesuffix(" not found")
             entry = seen.setdefault(sku, {"sku": sku, "orders": set(), "last_seen": event["at"]})
             entry["orders"].add(event["order_id"])
             entry["last_seen"] = max(entry["last_seen"], event["at"])
     rows = [{**e, "orders": len(e["orders"])} for e in seen.values()]
     return sorted(rows, key=lambda r: (-r["orders"], r["sku"]))
-
-
-def order_status_counts() -> dict[str, int]:
-    rows = OrderRequest.objects.values("status").annotate(n=Count("pk"), last=Max("created_at"))
-    return {row["status"]: row["n"] for row in rows}

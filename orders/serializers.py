@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from orders.errors import PUBLIC_ERROR_KEYS
 from orders.models import OrderRequest
 
 MAX_ITEMS = 500
@@ -259,6 +260,11 @@ class OrderSerializer(serializers.Serializer):
     links = serializers.DictField(child=serializers.URLField())
 
 
+def public_errors(errors: list[dict]) -> list[dict]:
+    """The errors as the API documents them (`field`, `code`, `message`)."""
+    return [{key: error.get(key, "") for key in PUBLIC_ERROR_KEYS} for error in errors or []]
+
+
 def order_representation(order: OrderRequest, *, request=None, base_url: str = "") -> dict:
     path = reverse("orders:order-detail", kwargs={"id": order.id})
     if request is not None:
@@ -271,7 +277,7 @@ def order_representation(order: OrderRequest, *, request=None, base_url: str = "
         "status": order.status,
         "attempts": order.attempts,
         "next_attempt_at": order.next_attempt_at.isoformat() if order.next_attempt_at else None,
-        "errors": order.errors or [],
+        "errors": public_errors(order.errors),
         "xentral": {
             "order_id": order.xentral_order_id or None,
             "order_number": order.xentral_order_number or None,

@@ -4,9 +4,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
-from backoffice.models import Channel, Purpose
+from backoffice.models import Channel, Purpose, StaffAlert
+from backoffice.pricing import UnknownTaxCategory
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import (
     XentralAuthError,
@@ -20,13 +21,21 @@ from orders.attempt_outcomes import (
     order_queue_for_retry,
 )
 from orders.customers import CustomerNotFound
-from orders.errors import OrderBusinessError, order_error
+from orders.errors import (
+    OrderBusinessError,
+    OrderErrorCode,
+    OrderNotResubmittable,
+    ReferenceCannotChange,
+    order_error,
+)
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 from orders.transitions import IN_FLIGHT, order_claim, order_transition
 from orders.xentral_order import order_create_in_xentral
 
 
-class Outcome:
+class Outcome(models.TextChoices):
+    """What a channel's submission came to; the API answers with a status code per outcome."""
+
     CREATED = "created"
     REPLAYED = "replayed"
     ACCEPTED = "accepted"
@@ -35,10 +44,27 @@ class Outcome:
     CONFLICT = "conflict"
 
 
+class ResubmitVia(models.TextChoices):
+    STAFF = "staff", "Staff"
+    CHANNEL = "channel", "The channel, with a corrected payload"
+
+
+# Who may run an order again from which status: staff may also push a queued order, a
+# channel only replaces a failed one (a queued order is still the hub's to finish).
+RESUBMITTABLE: dict[str, tuple[str, ...]] = {
+    ResubmitVia.STAFF: (OrderStatus.FAILED, OrderStatus.QUEUED),
+    ResubmitVia.CHANNEL: (OrderStatus.FAILED,),
+}
+
+
 @dataclass
 class SubmitResult:
     order: OrderRequest
-    outcome: str
+    outcome: Outcome
+
+
+def order_is_resubmittable(*, order: OrderRequest, via: ResubmitVia = ResubmitVia.STAFF) -> bool:
+    return order.status in RESUBMITTABLE[via]
 
 
 def payload_hash(payload: dict) -> str:
@@ -92,9 +118,12 @@ def _submit_existing(order: OrderRequest, *, payload: dict, digest: str, user) -
         # A replay answers the order as it stands, even a failed one: it is not a resubmission.
         outcome = Outcome.IN_FLIGHT if order.status in IN_FLIGHT else Outcome.REPLAYED
         return SubmitResult(order, outcome)
-    if order.status != OrderStatus.FAILED:
+    if not order_is_resubmittable(order=order, via=ResubmitVia.CHANNEL):
         return SubmitResult(order, Outcome.CONFLICT)
-    return _result(order_resubmit(order_id=order.pk, payload=payload, user=user, via="channel"))
+    resubmitted = order_resubmit(
+        order_id=order.pk, payload=payload, user=user, via=ResubmitVia.CHANNEL
+    )
+    return _result(resubmitted)
 
 
 def _result(order: OrderRequest) -> SubmitResult:
@@ -111,11 +140,19 @@ def _reload(order: OrderRequest) -> OrderRequest:
 
 
 def order_resubmit(
-    *, order_id, payload: dict | None = None, user=None, via: str = "staff"
+    *, order_id, payload: dict | None = None, user=None, via: ResubmitVia = ResubmitVia.STAFF
 ) -> OrderRequest:
     """Run a failed (or queued) order again, optionally with a corrected payload; the event
-    keeps the previous payload so the history has both."""
+    keeps the previous payload so the history has both. Raises OrderResubmitRefused (and
+    changes nothing) for an order that may not be resubmitted or a payload with another
+    reference."""
     order = OrderRequest.objects.get(pk=order_id)
+    if not order_is_resubmittable(order=order, via=via):
+        raise OrderNotResubmittable(reference=order.reference, status=order.status)
+    if payload is not None and payload.get("reference") != order.reference:
+        raise ReferenceCannotChange(
+            reference=order.reference, requested=str(payload.get("reference"))
+        )
     fields: dict = {"errors": [], "attempts": 0, "next_attempt_at": None, "last_error": ""}
     data: dict = {"via": via}
     if payload is not None and payload_hash(payload) != order.payload_hash:
@@ -123,7 +160,7 @@ def order_resubmit(
         data.update(previous_payload=order.payload, payload=payload)
     token = order_claim(
         order_id=order.pk,
-        sources=[OrderStatus.FAILED, OrderStatus.QUEUED],
+        sources=list(RESUBMITTABLE[via]),
         user=user,
         message=f"Resubmitted ({via})" + (" with a corrected payload" if "payload" in data else ""),
         where={"payload_hash": order.payload_hash},
@@ -138,7 +175,7 @@ def order_resubmit(
         data=data,
         message=f"Resubmitted by {user or via}",
     )
-    return order_process(order_id=order.pk, claim_token=token)
+    return order_process(order_id=order.pk, claim_token=token, user=user)
 
 
 def order_resolve(*, order_id, user, reason: str) -> bool:
@@ -154,27 +191,45 @@ def order_resolve(*, order_id, user, reason: str) -> bool:
     )
 
 
-def order_process(*, order_id, claim_token) -> OrderRequest:
+def order_process(*, order_id, claim_token, user=None) -> OrderRequest:
     """One attempt for an order this caller claimed: lookup (on retry), resolve, import, read
-    the number. No transaction is held across a Xentral call."""
+    the number. No transaction is held across a Xentral call. `user` is who asked for the
+    attempt (a resubmission), named on the events it writes."""
     order = OrderRequest.objects.select_related("channel").get(pk=order_id)
     if order.status != OrderStatus.PROCESSING or order.claim_token != claim_token:
         return order
     client = XentralClient(purpose=Purpose.ORDER, subject=order)
     try:
-        order_create_in_xentral(order=order, client=client)
+        order_create_in_xentral(order=order, client=client, user=user)
     except OrderBusinessError as exc:
-        order_fail(order=order, errors=exc.errors)
+        order_fail(order=order, errors=exc.errors, user=user)
     except CustomerNotFound as exc:
-        order_fail(order=order, errors=[order_error("customer", "customer_not_found", str(exc))])
-    except XentralAuthError as exc:
-        order_hold_for_configuration(order=order, exc=exc)
-    except (XentralUnavailable, XentralRateLimited) as exc:
-        order_queue_for_retry(order=order, exc=exc)
-    except XentralError as exc:
-        message = exc.problem_text or str(exc)
-        order_fail(
+        errors = [order_error("customer", OrderErrorCode.CUSTOMER_NOT_FOUND, str(exc))]
+        order_fail(order=order, errors=errors, user=user)
+    except UnknownTaxCategory as exc:
+        order_hold_for_configuration(
             order=order,
-            errors=[order_error("", "xentral_rejected", f"Xentral rejected the order: {message}")],
+            code=OrderErrorCode.TAX_CONFIGURATION,
+            text=str(exc),
+            alert_kind=StaffAlert.Kind.OTHER,
+            alert=f"{exc}: add a rate for '{exc.category}' to TAX_RATES. Orders with gross "
+            "prices for such products wait in the queue until it is configured.",
+            user=user,
         )
+    except XentralAuthError as exc:
+        order_hold_for_configuration(
+            order=order,
+            code=OrderErrorCode.XENTRAL_CONFIGURATION,
+            text=f"Xentral rejected the hub's credentials ({exc.status})",
+            alert_kind=StaffAlert.Kind.XENTRAL_AUTH,
+            alert="Xentral rejects the hub's token (401/403): check XENTRAL_TOKEN and its "
+            "scopes. Orders wait in the queue until it works again.",
+            user=user,
+        )
+    except (XentralUnavailable, XentralRateLimited) as exc:
+        order_queue_for_retry(order=order, exc=exc, user=user)
+    except XentralError as exc:
+        message = f"Xentral rejected the order: {exc.problem_text or exc}"
+        errors = [order_error("", OrderErrorCode.XENTRAL_REJECTED, message)]
+        order_fail(order=order, errors=errors, user=user)
     return _reload(order)

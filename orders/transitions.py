@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus, WebhookEvent
 from orders.serializers import order_representation
 from orders.webhooks import webhook_enqueue
 
@@ -19,6 +19,11 @@ TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.RESOLVED: set(),
 }
 IN_FLIGHT = (OrderStatus.RECEIVED, OrderStatus.PROCESSING, OrderStatus.QUEUED)
+# The channel hears of every order the hub has decided.
+WEBHOOK_FOR_STATUS = {
+    OrderStatus.CREATED: WebhookEvent.ORDER_CREATED,
+    OrderStatus.FAILED: WebhookEvent.ORDER_FAILED,
+}
 
 
 def hub_base_url() -> str:
@@ -55,12 +60,13 @@ def order_transition(
                 data={"status": to, **(data or {})},
                 user=user,
             )
-            if to in (OrderStatus.CREATED, OrderStatus.FAILED):
+            if to in WEBHOOK_FOR_STATUS:
                 order = OrderRequest.objects.select_related("channel").get(pk=order_id)
                 webhook_enqueue(
                     order=order,
-                    event=f"order.{to}",
+                    event=WEBHOOK_FOR_STATUS[to],
                     representation=order_representation(order, base_url=hub_base_url()),
+                    user=user,
                 )
     return bool(moved)
 

@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import time
 from datetime import timedelta
 
@@ -13,7 +12,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import OrderRequest, WebhookDelivery, WebhookStatus
+from backoffice.backoff import backoff_delay
+from orders.models import (
+    OrderEvent,
+    OrderEventKind,
+    OrderRequest,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +37,10 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def webhook_enqueue(
-    *, order: OrderRequest, event: str, representation: dict
+    *, order: OrderRequest, event: WebhookEvent, representation: dict, user=None
 ) -> WebhookDelivery | None:
-    """Record a delivery for the channel's URL (if any) and hand it to a worker after commit."""
+    """Record a delivery for the channel's URL (if any) and hand it to a worker after commit;
+    `user` is who decided the order, so the delivery's events name them."""
     url = order.channel.webhook_url
     if not url:
         return None
@@ -40,8 +48,9 @@ def webhook_enqueue(
         order=order,
         event=event,
         url=url,
-        body={"event": event, "order": representation},
+        body={"event": str(event), "order": representation},
         next_attempt_at=timezone.now(),
+        triggered_by=user,
     )
     transaction.on_commit(lambda: _enqueue_task(delivery.pk))
     return delivery
@@ -63,7 +72,9 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, status=WebhookStatus.PENDING, next_attempt_at__lte=now
     ).update(next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_S * 3))
-    delivery = WebhookDelivery.objects.select_related("order__channel").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("order__channel", "triggered_by").get(
+        pk=delivery_id
+    )
     if not claimed:
         return delivery
     raw = json.dumps(delivery.body, separators=(",", ":")).encode()
@@ -97,10 +108,37 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
         delivery.status = WebhookStatus.FAILED
         delivery.next_attempt_at = None
     else:
-        delay = min(WEBHOOK_RETRY_CAP_S, WEBHOOK_RETRY_BASE_S * 2**delivery.attempts)
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=random.uniform(0, delay))
+        delay = backoff_delay(
+            delivery.attempts, base_s=WEBHOOK_RETRY_BASE_S, cap_s=WEBHOOK_RETRY_CAP_S
+        )
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     delivery.save()
+    _record_outcome(delivery)
     return delivery
+
+
+def _record_outcome(delivery: WebhookDelivery) -> None:
+    """The order's timeline shows every delivery attempt's outcome, like its status changes."""
+    if delivery.status == WebhookStatus.DELIVERED:
+        kind, what = OrderEventKind.WEBHOOK_DELIVERED, f"delivered (HTTP {delivery.response_code})"
+    elif delivery.status == WebhookStatus.FAILED:
+        kind = OrderEventKind.WEBHOOK_FAILED
+        what = f"given up after {delivery.attempts} attempts: {delivery.last_error}"
+    else:
+        kind = OrderEventKind.WEBHOOK_RETRY
+        what = f"refused ({delivery.last_error}); retry at {delivery.next_attempt_at.isoformat()}"
+    OrderEvent.objects.create(
+        order_id=delivery.order_id,
+        kind=kind,
+        user=delivery.triggered_by,
+        message=f"Webhook {delivery.event} to {delivery.url} {what}"[:2000],
+        data={
+            "delivery_id": delivery.pk,
+            "event": delivery.event,
+            "attempts": delivery.attempts,
+            "response_code": delivery.response_code,
+        },
+    )
 
 
 def webhooks_deliver_due() -> int:

@@ -1,11 +1,11 @@
 """The order in Xentral: find one an earlier attempt created, or build the import body and
 create it, then read its number."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
+from backoffice.pricing import net_from_gross
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import filter_params
 from orders.customers import customer_resolve
@@ -17,9 +17,10 @@ from orders.transitions import order_transition
 IMPORT_PATH = "/api/v1/salesOrders/actions/import"
 
 
-def order_create_in_xentral(*, order: OrderRequest, client: XentralClient) -> None:
+def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=None) -> None:
     """Adopt or import the order, read its number and mark it created; each id Xentral returns
-    is saved before the next call."""
+    is saved before the next call. Raises OrderBusinessError for the order's data and
+    `UnknownTaxCategory` for a gross price of a product whose category has no rate."""
     if not order.xentral_order_id and order.import_attempted:
         _adopt_existing(order, client)
     if not order.xentral_order_id:
@@ -42,6 +43,7 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient) -> No
         order_id=order.pk,
         to=OrderStatus.CREATED,
         sources=[OrderStatus.PROCESSING],
+        user=user,
         kind=OrderEventKind.CREATED,
         message=f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}",
         where={"claim_token": order.claim_token},
@@ -88,6 +90,12 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     shipping = resolve_method("shipping", payload.get("shipping"), channel, client, errors)
     if errors:
         raise OrderBusinessError(errors)
+    currency = payload.get("currency") or "EUR"
+    # Before the customer is looked up or created: a missing tax rate holds the order first.
+    positions = [
+        _position(item, product, payload.get("prices") == "gross", currency)
+        for item, product in zip(payload["items"], products, strict=True)
+    ]
     customer = customer_resolve(customer=payload["customer"], channel=channel, client=client)
     customer_fields = {
         "xentral_customer_id": customer.id,
@@ -100,7 +108,6 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         message=f"Customer {customer.number or customer.id} ({customer.found_by})",
         data={"customer_id": customer.id, "customer_number": customer.number},
     )
-    currency = payload.get("currency") or "EUR"
     financials: dict = {"paymentMethod": {"id": payment}, "currency": currency}
     billing = _address(payload["customer"])
     if billing:
@@ -118,10 +125,7 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         "project": {"id": channel.project_id},
         "financials": financials,
         "delivery": delivery,
-        "positions": [
-            _position(item, product, payload.get("prices") == "gross", currency)
-            for item, product in zip(payload["items"], products, strict=True)
-        ],
+        "positions": positions,
     }
     if channel.sales_channel_id:
         body["salesChannel"] = {"id": channel.sales_channel_id}
@@ -145,11 +149,6 @@ def _address(block: dict) -> dict | None:
     return address
 
 
-def net_price(gross: Decimal, sales_tax: str) -> Decimal:
-    rate = settings.TAX_RATES.get(sales_tax, settings.TAX_RATES.get("standard", Decimal("0")))
-    return (gross / (1 + rate / Decimal(100))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
 def _position(item: dict, product, gross: bool, currency: str) -> dict:
     quantity = Decimal(item["quantity"])
     position: dict = {
@@ -159,6 +158,6 @@ def _position(item: dict, product, gross: bool, currency: str) -> dict:
     if item.get("price") is not None:
         price = Decimal(item["price"])
         if gross:
-            price = net_price(price, product.sales_tax)
+            price = net_from_gross(price, product.sales_tax)
         position["price"] = {"amount": str(price), "currency": currency}
     return position

@@ -1,14 +1,21 @@
 """Staff review of orders in the admin: find, read, correct, resubmit, resolve."""
 
 import json
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
+from django.utils import timezone
 
-from orders.models import OrderEvent, OrderRequest, OrderStatus
+from orders import selectors
+from orders.dashboard import attention
+from orders.errors import OrderErrorCode
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.selectors import AttentionReason
 from orders.serializers import validated_payload
 from orders.services import order_submit
+from tests.factories import OrderRequestFactory
 from tests.orders.conftest import order_payload, sales_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,8 +26,6 @@ def _staff(username: str, *, operator: bool) -> User:
     if operator:
         user.groups.add(Group.objects.get(name="Order operators"))
     else:
-        from django.contrib.auth.models import Permission
-
         user.user_permissions.add(Permission.objects.get(codename="view_orderrequest"))
     return user
 
@@ -42,13 +47,18 @@ def operator_client(client):
 
 
 def test_failed_order_is_listed_and_searchable_by_sku(operator_client, failed_order):
+    done = OrderRequestFactory(channel=failed_order.channel, status=OrderStatus.CREATED)
     changelist = reverse("admin:orders_orderrequest_changelist")
 
     by_sku = operator_client.get(changelist, {"q": "ART-9999"})
-    attention = operator_client.get(changelist, {"attention": "yes"})
+    needing = operator_client.get(changelist, {"attention": "yes"})
+    overdue = operator_client.get(changelist, {"attention": AttentionReason.OVERDUE})
 
     assert failed_order.reference in by_sku.content.decode()
-    assert failed_order.reference in attention.content.decode()
+    assert done.reference not in by_sku.content.decode()
+    assert failed_order.reference in needing.content.decode()
+    assert done.reference not in needing.content.decode()
+    assert failed_order.reference not in overdue.content.decode()
 
 
 def test_order_page_shows_errors_timeline_and_xentral_calls(operator_client, failed_order):
@@ -57,7 +67,7 @@ def test_order_page_shows_errors_timeline_and_xentral_calls(operator_client, fai
     html = page.content.decode()
     assert page.status_code == 200
     assert "Item ART-9999 not found" in html
-    assert "unknown_sku" in html
+    assert OrderErrorCode.UNKNOWN_SKU.value in html
     assert "Received from the channel" in html
     assert "/api/v2/products" in html
     assert "Edit payload and resubmit" in html
@@ -75,7 +85,7 @@ def test_operator_corrects_payload_and_resubmits(operator_client, failed_order, 
     failed_order.refresh_from_db()
     assert failed_order.status == OrderStatus.CREATED
     assert "created in Xentral" in response.content.decode()
-    event = OrderEvent.objects.get(order=failed_order, kind="resubmitted")
+    event = OrderEvent.objects.get(order=failed_order, kind=OrderEventKind.RESUBMITTED)
     assert event.user.username == "operator"
     assert event.data["previous_payload"]["items"][0]["sku"] == "ART-9999"
     assert len(sales_orders(demo, failed_order.reference)) == 1
@@ -126,7 +136,7 @@ def test_bulk_resubmit_runs_every_selected_order(operator_client, failed_order, 
     failed_order.refresh_from_db()
     assert failed_order.status == OrderStatus.CREATED
     assert OrderEvent.objects.filter(
-        order=failed_order, kind="resubmitted", user__username="operator"
+        order=failed_order, kind=OrderEventKind.RESUBMITTED, user__username="operator"
     ).exists()
 
 
@@ -138,7 +148,7 @@ def test_mark_resolved_records_reason_and_user(operator_client, failed_order):
 
     failed_order.refresh_from_db()
     assert failed_order.status == OrderStatus.RESOLVED
-    event = OrderEvent.objects.get(order=failed_order, kind="resolved")
+    event = OrderEvent.objects.get(order=failed_order, kind=OrderEventKind.RESOLVED)
     assert event.user.username == "operator"
     assert event.data["reason"] == "entered by phone"
 
@@ -163,9 +173,63 @@ def test_staff_outside_order_operators_may_only_view(client, failed_order):
     assert failed_order.status == OrderStatus.FAILED
 
 
-def test_dashboard_attention_counts_failed_orders(failed_order):
-    from orders.dashboard import attention
+def test_dashboard_attention_counts_what_the_admin_filter_lists(
+    operator_client, failed_order, channel
+):
+    overdue = OrderRequestFactory(
+        channel=channel,
+        status=OrderStatus.QUEUED,
+        next_attempt_at=timezone.now() - timedelta(minutes=10),
+    )
+    OrderRequestFactory(channel=channel, status=OrderStatus.QUEUED, next_attempt_at=timezone.now())
+    OrderRequestFactory(channel=channel, status=OrderStatus.CREATED)
 
-    [item] = [a for a in attention() if a["label"] == "Failed orders"]
-    assert item["count"] == 1
-    assert "status__exact=failed" in item["url"]
+    items = attention()
+
+    assert [(item["label"], item["count"]) for item in items] == [
+        ("Failed orders", 1),
+        ("Queued orders past due", 1),
+    ]
+    failed_page = operator_client.get(items[0]["url"]).content.decode()
+    overdue_page = operator_client.get(items[1]["url"]).content.decode()
+    assert failed_order.reference in failed_page
+    assert overdue.reference not in failed_page
+    assert overdue.reference in overdue_page
+    assert failed_order.reference not in overdue_page
+
+
+def test_queued_order_waiting_for_configuration_needs_attention(channel):
+    waiting = OrderRequestFactory(
+        channel=channel,
+        status=OrderStatus.QUEUED,
+        next_attempt_at=timezone.now() + timedelta(minutes=10),
+        errors=[{"field": "", "code": "tax_configuration", "message": "No rate"}],
+    )
+    OrderRequestFactory(
+        channel=channel,
+        status=OrderStatus.QUEUED,
+        next_attempt_at=timezone.now() + timedelta(minutes=10),
+        errors=[{"field": "", "code": "xentral_unavailable", "message": "tax_configuration"}],
+    )
+
+    assert [item["count"] for item in attention()] == [1]
+    assert list(selectors.orders_needing_attention()) == [waiting]
+
+
+def test_changed_reference_is_refused_next_to_the_payload(operator_client, failed_order, demo):
+    payload = dict(
+        failed_order.payload, reference="OTHER-1", items=[{"sku": "ART-003", "quantity": "1"}]
+    )
+
+    response = operator_client.post(
+        reverse("admin:orders_orderrequest_resubmit", args=[failed_order.pk]),
+        {"payload": json.dumps(payload)},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The reference cannot change: the order is SHOP-12345, the payload says OTHER-1" in html
+    failed_order.refresh_from_db()
+    assert failed_order.status == OrderStatus.FAILED
+    assert failed_order.payload["items"] == [{"sku": "ART-9999", "quantity": "1.0000"}]
+    assert not OrderEvent.objects.filter(kind=OrderEventKind.RESUBMITTED).exists()

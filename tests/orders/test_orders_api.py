@@ -1,11 +1,23 @@
 """Orders over real HTTP: channel -> hub (live server) -> sandbox, for every answer of the API."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from backoffice.models import StaffAlert
 from catalog.index import resolve_skus
-from orders.models import CustomerLink, OrderEvent, OrderRequest, OrderStatus
+from orders.errors import OrderErrorCode
+from orders.models import (
+    CustomerLink,
+    CustomerLinkKind,
+    OrderEvent,
+    OrderEventKind,
+    OrderRequest,
+    OrderStatus,
+)
+from orders.retries import orders_retry_due
 from tests.factories import channel_with_key
 from tests.orders.conftest import Hub, hub_calls, imports, order_payload, sales_orders
 
@@ -21,7 +33,7 @@ def test_new_order_is_created_in_xentral_and_answered_201(hub, demo):
 
     assert response.status_code == 201
     body = response.json()
-    assert body["status"] == "created"
+    assert body["status"] == OrderStatus.CREATED
     assert body["xentral"]["order_id"]
     assert body["xentral"]["order_number"]
     assert body["links"]["self"].endswith(f"/api/v1/orders/{body['id']}")
@@ -72,10 +84,10 @@ def test_unknown_sku_fails_with_422_naming_the_item(hub, demo):
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert {
         "field": "items[1].sku",
-        "code": "unknown_sku",
+        "code": OrderErrorCode.UNKNOWN_SKU,
         "message": "Item SKU-123 not found",
     } in response.json()["errors"]
-    assert response.json()["order"]["status"] == "failed"
+    assert response.json()["order"]["status"] == OrderStatus.FAILED
     assert imports(demo) == []
 
 
@@ -87,7 +99,7 @@ def test_failed_order_replayed_answers_200_and_is_not_retried(hub, demo):
     again = hub.post_order(payload)
 
     assert again.status_code == 200
-    assert again.json()["status"] == "failed"
+    assert again.json()["status"] == OrderStatus.FAILED
     assert hub_calls(demo) == []
 
 
@@ -100,7 +112,7 @@ def test_failed_order_resubmitted_with_corrected_payload_is_created_and_keeps_bo
     assert first.status_code == 422
     assert fixed.status_code == 201
     assert fixed.json()["id"] == first.json()["order"]["id"]
-    event = OrderEvent.objects.get(order_id=fixed.json()["id"], kind="resubmitted")
+    event = OrderEvent.objects.get(order_id=fixed.json()["id"], kind=OrderEventKind.RESUBMITTED)
     assert event.data["previous_payload"]["items"][0]["sku"] == "SKU-123"
     assert event.data["payload"]["items"][0]["sku"] == "ART-003"
     assert len(sales_orders(demo, "SHOP-12345")) == 1
@@ -180,8 +192,10 @@ def test_known_customer_and_known_skus_cost_two_calls(hub, demo):
 
     assert response.status_code == 201
     calls = [(c["method"], c["path"]) for c in hub_calls(demo)]
-    assert len(calls) <= 2
-    assert ("POST", "/api/v1/salesOrders/actions/import") in calls
+    assert calls == [
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{response.json()['xentral']['order_id']}"),
+    ]
 
 
 def test_new_customer_is_created_as_person_with_masterdata_address(hub, demo):
@@ -208,7 +222,15 @@ def test_new_customer_is_created_as_person_with_masterdata_address(hub, demo):
     )
     assert address["body"]["type"] == "masterdata"
     assert address["body"]["zip"] == "12345"
-    assert len(hub_calls(demo)) <= 6
+    customer_id = response.json()["xentral"]["customer_id"]
+    assert [(c["method"], c["path"]) for c in hub_calls(demo)] == [
+        ("GET", "/api/v2/customers"),
+        ("POST", "/api/v2/customers"),
+        ("POST", f"/api/v2/customers/{customer_id}/addresses"),
+        ("GET", f"/api/v2/customers/{customer_id}"),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{response.json()['xentral']['order_id']}"),
+    ]
 
 
 def test_new_company_customer_is_created_as_company(hub, demo):
@@ -317,7 +339,7 @@ def test_get_order_and_filter_list_by_reference_and_status(hub, demo):
 
     one = hub.get(f"/api/v1/orders/{created['id']}/")
     by_reference = hub.get("/api/v1/orders/", params={"reference": "SHOP-12345"})
-    failed = hub.get("/api/v1/orders", params={"status": "failed"})
+    failed = hub.get("/api/v1/orders", params={"status": OrderStatus.FAILED.value})
 
     assert one.status_code == 200
     assert one.json() == created
@@ -334,7 +356,7 @@ def test_known_customer_is_found_by_number(hub, demo):
 
     assert response.status_code == 201
     assert response.json()["xentral"]["customer_id"] == str(known["id"])
-    assert CustomerLink.objects.filter(kind="number", value=known["number"]).exists()
+    assert CustomerLink.objects.filter(kind=CustomerLinkKind.NUMBER, value=known["number"]).exists()
     assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
 
 
@@ -358,7 +380,51 @@ def test_unmapped_external_number_fails_naming_it(hub, demo):
     assert response.json()["errors"] == [
         {
             "field": "items[0].external_number",
-            "code": "unknown_sku",
-            "message": "Item EXT-404 not found",
+            "code": OrderErrorCode.UNKNOWN_EXTERNAL_NUMBER,
+            "message": "Item EXT-404 not found for target 1",
         }
+    ]
+    assert OrderRequest.objects.get().errors[0]["external_number"] == "EXT-404"
+    assert imports(demo) == []
+
+
+def test_unknown_tax_category_holds_the_order_for_staff_without_guessing(hub, demo, settings):
+    # ART-001 is a standard-rate product; this installation knows no standard rate.
+    settings.TAX_RATES = {"reduced": Decimal("7"), "free": Decimal("0")}
+    gross = {"prices": "gross", "items": [{"sku": "ART-001", "quantity": 1, "price": "11.90"}]}
+
+    first = hub.post_order(order_payload(reference="TAX-1", **gross))
+    second = hub.post_order(order_payload(reference="TAX-2", **gross))
+
+    assert first.status_code == 202
+    assert second.status_code == 202
+    body = first.json()
+    assert body["status"] == OrderStatus.QUEUED
+    assert body["errors"] == [
+        {
+            "field": "",
+            "code": OrderErrorCode.TAX_CONFIGURATION,
+            "message": "Sales tax category 'standard' has no rate in TAX_RATES (known: free, "
+            "reduced): a configuration fault of the hub, not of the order; it is kept and "
+            "retried",
+        }
+    ]
+    assert OrderRequest.objects.get(reference="TAX-1").status == OrderStatus.QUEUED
+    [alert] = StaffAlert.objects.filter(resolved_at__isnull=True)
+    assert alert.message == (
+        "Sales tax category 'standard' has no rate in TAX_RATES (known: free, reduced): add a "
+        "rate for 'standard' to TAX_RATES. Orders with gross prices for such products wait in "
+        "the queue until it is configured."
+    )
+    assert imports(demo) == []
+    assert demo.requests(path_prefix="/api/v2/customers") == []
+
+    settings.TAX_RATES = {"standard": Decimal("19"), "reduced": Decimal("7")}
+    OrderRequest.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert orders_retry_due() == 2
+
+    assert set(OrderRequest.objects.values_list("status", flat=True)) == {OrderStatus.CREATED}
+    assert [i["body"]["positions"][0]["price"]["amount"] for i in imports(demo)] == [
+        "10.0000",
+        "10.0000",
     ]

@@ -8,11 +8,13 @@ from django.utils import module_loading, timezone
 
 from catalog.models import Product
 from orders.demo import populate
-from orders.models import OrderRequest, OrderStatus
+from orders.errors import OrderErrorCode
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 from orders.schedules import SCHEDULES
 from orders.selectors import product_ids_ordered_since, unknown_skus_seen
 from orders.serializers import validated_payload
 from orders.services import order_submit
+from tests.factories import OrderRequestFactory
 from tests.orders.conftest import order_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +50,41 @@ def test_unknown_skus_seen_counts_orders_per_sku(demo, channel):
     seen = unknown_skus_seen()
 
     assert [(row["sku"], row["orders"]) for row in seen] == [("GONE-1", 2), ("GONE-2", 1)]
-    assert all(row["last_seen"] for row in seen)
+    last = OrderEvent.objects.filter(kind=OrderEventKind.FAILED).latest("at").at
+    assert seen[0]["last_seen"] == last
+
+
+def test_unknown_skus_seen_reads_the_stored_sku_not_the_message(db):
+    # The message is for people and may be worded any way; the report reads the `sku` field.
+    order = OrderRequestFactory(status=OrderStatus.FAILED)
+    error = {
+        "field": "items[0].sku",
+        "code": OrderErrorCode.UNKNOWN_SKU,
+        "message": "Artikel nicht gefunden",
+        "sku": "GONE 9",
+    }
+    OrderEvent.objects.create(order=order, kind=OrderEventKind.FAILED, data={"errors": [error]})
+
+    assert [(row["sku"], row["orders"]) for row in unknown_skus_seen()] == [("GONE 9", 1)]
+
+
+def test_unknown_external_number_has_its_own_code_and_is_no_unknown_sku(demo, channel):
+    order = _submit(
+        channel,
+        reference="X-1",
+        items=[{"external_number": "EXT-404", "target": "7", "quantity": 1}],
+    )
+
+    assert order.errors == [
+        {
+            "field": "items[0].external_number",
+            "code": OrderErrorCode.UNKNOWN_EXTERNAL_NUMBER,
+            "message": "Item EXT-404 not found for target 7",
+            "external_number": "EXT-404",
+            "target": "7",
+        }
+    ]
+    assert unknown_skus_seen() == []
 
 
 def test_every_schedule_points_at_a_task_that_runs(demo):
