@@ -63,12 +63,12 @@ class OrderListView(APIView):
         body = order_representation(order, request=request)
         location = {"Location": body["links"]["self"]}
         if result.outcome == Outcome.CONFLICT:
+            resubmittable = " or ".join(RESUBMITTABLE[ResubmitVia.CHANNEL])
             return problem_response(
                 status_code=409,
                 title="Reference exists with another payload",
                 detail=f"Order {order.reference} exists with a different payload "
-                f"(status {order.status}); only {' or '.join(RESUBMITTABLE[ResubmitVia.CHANNEL])} "
-                "orders may be resubmitted.",
+                f"(status {order.status}); only {resubmittable} orders may be resubmitted.",
                 errors=[
                     {
                         "field": "reference",

@@ -69,6 +69,10 @@ def test_same_reference_with_other_payload_is_a_conflict(hub, demo):
 
     assert other.status_code == 409
     assert other.json()["errors"][0]["code"] == "existing_order"
+    assert other.json()["detail"] == (
+        "Order SHOP-12345 exists with a different payload (status created); only failed "
+        "orders may be resubmitted."
+    )
     assert other.json()["existing_order"]["id"] == first.json()["id"]
     assert len(sales_orders(demo, "SHOP-12345")) == 1
 
@@ -179,7 +183,8 @@ def test_known_customer_is_found_by_email_and_linked(hub, demo):
 
     assert response.json()["xentral"]["customer_created"] is False
     assert response.json()["xentral"]["customer_id"]
-    assert CustomerLink.objects.filter(value="kunde@example.com").exists()
+    link = CustomerLink.objects.get(value="kunde@example.com")
+    assert link.xentral_customer_id == response.json()["xentral"]["customer_id"]
     assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
 
 

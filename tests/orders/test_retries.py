@@ -33,6 +33,7 @@ def _make_due() -> None:
 def test_503_is_accepted_with_202_and_created_by_the_retry(hub, demo):
     demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 503}])
 
+    before = timezone.now()
     response = hub.post_order(order_payload())
 
     assert response.status_code == 202
@@ -40,7 +41,8 @@ def test_503_is_accepted_with_202_and_created_by_the_retry(hub, demo):
     order = OrderRequest.objects.get()
     assert order.status == OrderStatus.QUEUED
     assert order.attempts == 1
-    assert order.next_attempt_at is not None
+    # Full jitter within base * 2**attempts (0.02 s here), after the attempt itself.
+    assert before <= order.next_attempt_at <= timezone.now() + timedelta(seconds=0.02)
     assert order.last_error.startswith(
         "XentralUnavailable: Xentral answered 503 to POST /api/v1/salesOrders/actions/import"
     )
