@@ -1,5 +1,6 @@
 """What other apps and the scheduler use from orders: selectors, schedules, demo data."""
 
+import importlib
 import io
 from datetime import timedelta
 
@@ -102,3 +103,22 @@ def test_demo_populate_creates_one_order_and_one_for_staff_to_fix(demo, channel)
     statuses = dict(OrderRequest.objects.values_list("reference", "status"))
     assert statuses == {"DEMO-1001": OrderStatus.CREATED, "DEMO-1002": OrderStatus.FAILED}
     assert "DEMO-1002: failed" in out.getvalue()
+
+
+def test_legacy_unknown_item_errors_gain_their_label_as_a_field():
+    migration = importlib.import_module("orders.migrations.0004_structured_unknown_item_errors")
+    legacy_sku = {"field": "items[1].sku", "code": "unknown_sku", "message": "Item A 1 not found"}
+    legacy_number = {
+        "field": "items[0].external_number",
+        "code": "unknown_sku",
+        "message": "Item EXT-9 not found",
+    }
+    other = {"field": "", "code": "xentral_rejected", "message": "Item X not found"}
+
+    assert migration.structured_error(legacy_sku) == {**legacy_sku, "sku": "A 1"}
+    assert migration.structured_error(legacy_number) == {
+        **legacy_number,
+        "code": OrderErrorCode.UNKNOWN_EXTERNAL_NUMBER,
+        "external_number": "EXT-9",
+    }
+    assert migration.structured_error(other) == other
