@@ -1,52 +1,51 @@
 """Stock admin for managers: the overview, a product's stock page with breakdowns and history
 chart, warehouses and storage locations (items on demand), alerts and poll cycles."""
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice.xentral.errors import XentralError
 from stock.charts import stock_history_svg
-from stock.models import (
-    PollCycle,
-    ProductStock,
-    StockAlert,
-    StorageLocation,
-    Warehouse,
-    WarehouseStock,
+from stock.models import PollCycle, ProductStock, StockAlert, StorageLocation, Warehouse
+from stock.selectors import (
+    alerts_open,
+    product_history,
+    reservations_of,
+    stocks_in_warehouse,
+    stocks_low,
+    stocks_reserved,
+    stocks_stale,
+    warehouse_choices,
 )
-from stock.selectors import product_history
 from stock.snapshots import stock_refresh
 from stock.warehouses import storage_location_items
 
 
-class LowStockFilter(admin.SimpleListFilter):
+class StockLevel(models.TextChoices):
+    LOW = "low", "Low stock (sellable below minimum)"
+    RESERVED = "reserved", "Has reservations"
+    STALE = "stale", "Stale (not re-read within its maximum age)"
+
+
+class StockLevelFilter(admin.SimpleListFilter):
     title = "stock level"
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [
-            ("low", "Low stock (open alert)"),
-            ("reserved", "Has reservations"),
-            ("stale", "Not checked for an hour"),
-        ]
+        return StockLevel.choices
 
     def queryset(self, request, queryset):
-        if self.value() == "low":
-            return queryset.filter(
-                product__stock_alerts__kind="low_stock", product__stock_alerts__resolved_at=None
-            )
-        if self.value() == "reserved":
-            return queryset.filter(latest__reserved__gt=0)
-        if self.value() == "stale":
-            cutoff = timezone.now() - timedelta(hours=1)
-            return queryset.filter(checked_at__lt=cutoff) | queryset.filter(checked_at=None)
+        if self.value() == StockLevel.LOW:
+            return stocks_low(queryset)
+        if self.value() == StockLevel.RESERVED:
+            return stocks_reserved(queryset)
+        if self.value() == StockLevel.STALE:
+            return stocks_stale(queryset)
         return queryset
 
 
@@ -55,17 +54,11 @@ class WarehouseFilter(admin.SimpleListFilter):
     parameter_name = "warehouse"
 
     def lookups(self, request, model_admin):
-        # Warehouses seen in snapshots count too, before (or without) a warehouse sync.
-        names = dict(Warehouse.objects.values_list("xentral_id", "designation"))
-        seen = WarehouseStock.objects.values_list("warehouse_id", flat=True).distinct()
-        ids = sorted(set(names) | set(seen), key=lambda i: (len(i), i))
-        return [(i, names.get(i, f"#{i}")) for i in ids]
+        return warehouse_choices()
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                latest__warehouses__warehouse_id=self.value(), latest__warehouses__physical__gt=0
-            )
+            return stocks_in_warehouse(queryset, warehouse_id=self.value())
         return queryset
 
 
@@ -81,7 +74,7 @@ def _figure(name: str, label: str):
 @admin.register(ProductStock)
 class StockOverviewAdmin(admin.ModelAdmin):
     list_display = ("sku", "name", "physical", "reserved", "sellable", "open_orders", "checked_at")
-    list_filter = (LowStockFilter, WarehouseFilter)
+    list_filter = (StockLevelFilter, WarehouseFilter)
     search_fields = ("product__number", "product__ean", "product__name")
     list_select_related = ("product", "latest")
     ordering = ("product__number",)
@@ -135,18 +128,10 @@ class StockOverviewAdmin(admin.ModelAdmin):
             ProductStock.objects.select_related("product", "latest"), pk=object_id
         )
         snapshot = row.latest
-        reservations = []
-        if snapshot is not None:
-            for reservation in snapshot.reservations.select_related("order"):
-                url = None
-                if reservation.order_id:
-                    try:
-                        url = reverse(
-                            "admin:orders_orderrequest_change", args=[reservation.order_id]
-                        )
-                    except NoReverseMatch:
-                        url = None
-                reservations.append({"row": reservation, "order_url": url})
+        reservations = [
+            {"row": reservation, "order_url": _order_url(reservation.order_id)}
+            for reservation in reservations_of(snapshot)
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -156,10 +141,20 @@ class StockOverviewAdmin(admin.ModelAdmin):
             "warehouses": snapshot.warehouses.all() if snapshot else [],
             "channels": snapshot.channels.all() if snapshot else [],
             "reservations": reservations,
-            "alerts": row.product.stock_alerts.filter(resolved_at=None),
+            "alerts": alerts_open(product=row.product),
             "chart": mark_safe(stock_history_svg(product_history(product=row.product))),
         }
         return TemplateResponse(request, "admin/stock/product_stock.html", context)
+
+
+def _order_url(order_id: int | None) -> str | None:
+    """The hub order's admin page, when the orders admin is installed."""
+    if order_id is None:
+        return None
+    try:
+        return reverse("admin:orders_orderrequest_change", args=[order_id])
+    except NoReverseMatch:
+        return None
 
 
 @admin.register(Warehouse)

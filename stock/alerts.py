@@ -10,13 +10,8 @@ from django.utils import timezone
 from backoffice.xentral.client import XentralClient
 from catalog.models import Product, ProductKind
 from stock.models import AlertKind, ProductStock, StockAlert
+from stock.selectors import alerts_open, is_low_stock, min_sellable
 from stock.xentral import stock_client
-
-
-def min_sellable(stock: ProductStock) -> Decimal:
-    if stock.min_sellable is not None:
-        return stock.min_sellable
-    return Decimal(str(settings.STOCK_MIN_SELLABLE_DEFAULT))
 
 
 def alerts_evaluate(*, stock: ProductStock, client: XentralClient | None = None) -> None:
@@ -28,7 +23,7 @@ def alerts_evaluate(*, stock: ProductStock, client: XentralClient | None = None)
     ratio = settings.STOCK_RESERVED_RATIO
     conditions = {
         AlertKind.LOW_STOCK: (
-            snapshot.sellable < minimum,
+            is_low_stock(stock),
             f"sellable {snapshot.sellable:f} below the minimum {minimum:f}",
         ),
         AlertKind.HIGH_RESERVATION: (
@@ -78,7 +73,7 @@ def _jit_split(stock: ProductStock, client: XentralClient | None) -> tuple[bool,
 def alert_set(*, product: Product, kind: AlertKind, active: bool, details: str) -> None:
     """Open the alert (mailing STOCK_ALERT_EMAILS) when active and none is open; resolve the
     open one when not."""
-    open_alert = StockAlert.objects.filter(product=product, kind=kind, resolved_at__isnull=True)
+    open_alert = alerts_open(product=product).filter(kind=kind)
     if not active:
         open_alert.update(resolved_at=timezone.now())
         return

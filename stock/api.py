@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
-from stock.selectors import available_for_channel, stock_for_skus
+from backoffice.models import Scope
+from stock.selectors import available_for_channel, stocks_by_sku
 from stock.serializers import StockListSerializer, StockSerializer
 
 MAX_SKUS = 100
@@ -33,7 +34,7 @@ def stock_representation(row, channel) -> dict:
 
 
 class StockList(APIView):
-    required_scope = "stock:read"
+    required_scope = Scope.STOCK_READ
 
     @extend_schema(
         parameters=[OpenApiParameter("sku", str, description="Comma-separated SKUs, at most 100")],
@@ -71,7 +72,7 @@ class StockList(APIView):
                     }
                 ],
             )
-        rows = stock_for_skus(skus)
+        rows = stocks_by_sku(skus=skus)
         channel = request.user.channel
         return Response(
             {
@@ -82,7 +83,7 @@ class StockList(APIView):
 
 
 class StockDetail(APIView):
-    required_scope = "stock:read"
+    required_scope = Scope.STOCK_READ
 
     @extend_schema(
         operation_id="stock_detail",
@@ -90,7 +91,7 @@ class StockDetail(APIView):
         summary="Stock of one SKU",
     )
     def get(self, request, sku):
-        row = stock_for_skus([sku]).get(sku)
+        row = stocks_by_sku(skus=[sku]).get(sku)
         if row is None:
             return problem_response(status_code=404, title=f"No stock known for SKU {sku}")
         return Response(stock_representation(row, request.user.channel))

@@ -2,11 +2,11 @@
 
 from django.urls import reverse
 
-from stock.models import StockAlert
+from stock.selectors import alerts_open
 
 
 def attention() -> list[dict]:
-    count = StockAlert.objects.filter(resolved_at__isnull=True).count()
+    count = alerts_open().count()
     if not count:
         return []
     url = reverse("admin:stock_stockalert_changelist") + "?resolved_at__isempty=1"

@@ -3,19 +3,18 @@
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backoffice.models import Purpose
-from backoffice.xentral.budget import budget_usage
+from backoffice.xentral.budget import budget_usage, purpose_per_minute
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralError
 from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
 from catalog.models import Product, ProductKind
 from orders.selectors import product_ids_ordered_since
-from stock.alerts import min_sellable
 from stock.models import PollCycle, ProductStock
+from stock.selectors import stale_q
 from stock.snapshots import figure, snapshot_take
 from stock.xentral import stock_client
 
@@ -25,9 +24,8 @@ logger = logging.getLogger(__name__)
 def cycle_budget() -> int:
     """Calls one cycle (run every minute) may spend: the stock share of a minute's limit,
     less what stock already used in the current window."""
-    per_minute = settings.XENTRAL_RATE_LIMIT * settings.XENTRAL_BUDGET_SHARES["stock"]
-    per_minute *= 60 / settings.XENTRAL_RATE_WINDOW_S
-    return max(0, int(per_minute) - budget_usage().get(Purpose.STOCK, 0))
+    per_minute = int(purpose_per_minute(Purpose.STOCK))
+    return max(0, per_minute - budget_usage().get(Purpose.STOCK, 0))
 
 
 def stock_poll_cycle(
@@ -152,22 +150,10 @@ class PollPlan:
 
     def refresh_stalest(self) -> None:
         """(3) The stalest, even if stockCount did not move (reservations change without it)."""
-        now = timezone.now()
-        soonest = timedelta(minutes=min(settings.STOCK_MAX_AGE_MIN, settings.STOCK_LOW_MAX_AGE_MIN))
-        due = self.stocks.filter(Q(checked_at__lt=now - soonest) | Q(checked_at=None))
-        for stock in due.select_related("product", "latest").order_by("checked_at").iterator():
-            if self.left() < 1:
+        due = self.stocks.filter(stale_q()).select_related("product", "latest")
+        for stock in due.order_by("checked_at").iterator():
+            if self.left() < 1 or not self.refresh(stock):
                 return
-            if stock.checked_at and now - stock.checked_at < _max_age(stock):
-                continue
-            if not self.refresh(stock):
-                return
-
-
-def _max_age(stock: ProductStock) -> timedelta:
-    low = stock.latest is not None and stock.latest.sellable < min_sellable(stock)
-    minutes = settings.STOCK_LOW_MAX_AGE_MIN if low else settings.STOCK_MAX_AGE_MIN
-    return timedelta(minutes=minutes)
 
 
 def _ensure_stock_rows(skus: list[str] | None) -> QuerySet[ProductStock]:

@@ -1,11 +1,122 @@
-"""Reads of the stock app: available-to-promise for a channel, the overview, a product's page."""
+"""Reads of the stock app: what low stock and stale mean, available-to-promise for a channel,
+the overview's filters and a product's page."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.conf import settings
+from django.db.models import DecimalField, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from backoffice.models import Channel
-from stock.models import ProductStock, StockSnapshot
+from catalog.models import Product
+from stock.models import (
+    FIGURE,
+    ProductStock,
+    Reservation,
+    StockAlert,
+    StockSnapshot,
+    Warehouse,
+    WarehouseStock,
+)
+
+
+# --- low stock: sellable below the product's minimum -----------------------------------------
+def min_sellable(stock: ProductStock) -> Decimal:
+    """The product's own minimum, else `STOCK_MIN_SELLABLE_DEFAULT`."""
+    if stock.min_sellable is not None:
+        return stock.min_sellable
+    return Decimal(str(settings.STOCK_MIN_SELLABLE_DEFAULT))
+
+
+def is_low_stock(stock: ProductStock) -> bool:
+    """Sellable below the minimum; a product never read is not low (nothing is known)."""
+    return stock.latest is not None and stock.latest.sellable < min_sellable(stock)
+
+
+def low_stock_q() -> Q:
+    """`is_low_stock` as a filter on `ProductStock` rows."""
+    default = Value(
+        Decimal(str(settings.STOCK_MIN_SELLABLE_DEFAULT)), output_field=DecimalField(**FIGURE)
+    )
+    return Q(latest__sellable__lt=Coalesce(F("min_sellable"), default))
+
+
+# --- stale: not confirmed by Xentral within the product's maximum age ------------------------
+def stale_q(*, now: datetime | None = None) -> Q:
+    """Rows not confirmed by Xentral within their maximum age at `now`, or never checked:
+    `STOCK_LOW_MAX_AGE_MIN` for low stock (re-read sooner), else `STOCK_MAX_AGE_MIN`."""
+    now = now or timezone.now()
+    low = low_stock_q()
+    low_cutoff = now - timedelta(minutes=settings.STOCK_LOW_MAX_AGE_MIN)
+    cutoff = now - timedelta(minutes=settings.STOCK_MAX_AGE_MIN)
+    return (
+        Q(checked_at=None)
+        | (low & Q(checked_at__lt=low_cutoff))
+        | (~low & Q(checked_at__lt=cutoff))
+    )
+
+
+# --- the overview ----------------------------------------------------------------------------
+def stocks_low(rows: QuerySet[ProductStock]) -> QuerySet[ProductStock]:
+    return rows.filter(low_stock_q())
+
+
+def stocks_stale(rows: QuerySet[ProductStock]) -> QuerySet[ProductStock]:
+    return rows.filter(stale_q())
+
+
+def stocks_reserved(rows: QuerySet[ProductStock]) -> QuerySet[ProductStock]:
+    return rows.filter(latest__reserved__gt=0)
+
+
+def stocks_in_warehouse(
+    rows: QuerySet[ProductStock], *, warehouse_id: str
+) -> QuerySet[ProductStock]:
+    """Rows whose latest snapshot has stock in that warehouse."""
+    return rows.filter(
+        latest__warehouses__warehouse_id=warehouse_id, latest__warehouses__physical__gt=0
+    )
+
+
+def warehouse_choices() -> list[tuple[str, str]]:
+    """`(xentral id, designation)` of every warehouse known, cached or only seen in
+    snapshots (before, or without, a warehouse sync), in id order."""
+    names = dict(Warehouse.objects.values_list("xentral_id", "designation"))
+    seen = WarehouseStock.objects.values_list("warehouse_id", flat=True).distinct()
+    ids = sorted(set(names) | set(seen), key=lambda i: (len(i), i))
+    return [(i, names.get(i, f"#{i}")) for i in ids]
+
+
+# --- a product -------------------------------------------------------------------------------
+def alerts_open(*, product: Product | None = None) -> QuerySet[StockAlert]:
+    alerts = StockAlert.objects.filter(resolved_at__isnull=True)
+    return alerts if product is None else alerts.filter(product=product)
+
+
+def reservations_of(snapshot: StockSnapshot | None) -> QuerySet[Reservation] | list:
+    if snapshot is None:
+        return []
+    return snapshot.reservations.select_related("order")
+
+
+def product_history(*, product: Product, limit: int = 200) -> list[StockSnapshot]:
+    """The product's latest `limit` snapshots, oldest first (for the chart)."""
+    return list(
+        reversed(StockSnapshot.objects.filter(product=product).order_by("-taken_at")[:limit])
+    )
+
+
+# --- the channels' API -----------------------------------------------------------------------
+def stocks_by_sku(*, skus: list[str]) -> dict[str, ProductStock]:
+    """The known stock of these SKUs by SKU; a product never read counts as unknown."""
+    rows = (
+        ProductStock.objects.filter(product__number__in=skus, latest__isnull=False)
+        .select_related("product", "latest")
+        .prefetch_related("latest__warehouses", "latest__channels")
+    )
+    return {row.product.number: row for row in rows}
 
 
 def available_for_channel(*, snapshot: StockSnapshot, channel: Channel) -> Decimal:
@@ -22,31 +133,3 @@ def available_for_channel(*, snapshot: StockSnapshot, channel: Channel) -> Decim
     if pseudo is not None:
         return pseudo
     return max(Decimal(0), snapshot.sellable + (correction or 0))
-
-
-def stock_for_skus(skus: list[str]) -> dict[str, ProductStock]:
-    rows = (
-        ProductStock.objects.filter(product__number__in=skus, latest__isnull=False)
-        .select_related("product", "latest")
-        .prefetch_related("latest__warehouses", "latest__channels")
-    )
-    return {row.product.number: row for row in rows}
-
-
-def stock_overview(*, low: bool = False, reserved: bool = False, warehouse: str = ""):
-    rows = ProductStock.objects.select_related("product", "latest")
-    if low:
-        rows = rows.filter(Q(latest__sellable__lt=F("min_sellable")) | Q(latest__sellable__lte=0))
-    if reserved:
-        rows = rows.filter(latest__reserved__gt=0)
-    if warehouse:
-        rows = rows.filter(
-            latest__warehouses__warehouse_id=warehouse, latest__warehouses__physical__gt=0
-        )
-    return rows
-
-
-def product_history(*, product, limit: int = 200) -> list[StockSnapshot]:
-    return list(
-        reversed(StockSnapshot.objects.filter(product=product).order_by("-taken_at")[:limit])
-    )
