@@ -11,9 +11,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.models import Scope
 from catalog.index import products_sync
 from catalog.models import Product
+from orders.models import OrderStatus
+from orders.serializers import validated_payload
+from orders.services import order_submit
 from stock import dashboard
+from stock.demo import populate
 from stock.models import (
     AlertKind,
     PollCycle,
@@ -78,9 +83,6 @@ def test_per_product_minimum_overrides_the_default(sandbox, settings):
 
 
 def test_orders_beyond_supply_open_reservation_and_demand_alerts_then_resolve(sandbox, settings):
-    from orders.serializers import validated_payload
-    from orders.services import order_submit
-
     settings.STOCK_MIN_SELLABLE_DEFAULT = 0
     sandbox.seed(
         products=[{"name": "Mug", "number": "MUG", "stock": {"1": 10}}],
@@ -97,7 +99,7 @@ def test_orders_beyond_supply_open_reservation_and_demand_alerts_then_resolve(sa
          "items": [{"sku": "MUG", "quantity": 15}], "shipping": "dhl", "payment": "paypal"},
         allow_customer_creation=False,
     )  # fmt: skip
-    assert order_submit(channel=channel, payload=payload).order.status == "created"
+    assert order_submit(channel=channel, payload=payload).order.status == OrderStatus.CREATED
     snapshot_take(product=product)
     snapshot = ProductStock.objects.get(product=product).latest
     assert (snapshot.physical, snapshot.reserved, snapshot.sellable) == (10, 10, 0)
@@ -134,7 +136,7 @@ def test_commands_sync_warehouses_and_poll_by_sku(sandbox):
     )
     out = StringIO()
     call_command("sync_warehouses", stdout=out)
-    assert "2" in out.getvalue()
+    assert out.getvalue() == "2 warehouses, 2 storage locations cached.\n"
     call_command("poll_stock", "--sku", "CUP", stdout=out)
     assert ProductStock.objects.get(product__number="CUP").latest.physical == 6
     assert not ProductStock.objects.filter(product__number="MUG", latest__isnull=False).exists()
@@ -189,33 +191,6 @@ def test_refresh_now_action_reads_the_selected_products(sandbox, staff):
     assert row.latest.physical == 8
 
 
-def test_overview_filters_low_stock_reserved_stale_and_warehouse(sandbox, staff, settings):
-    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
-    sandbox.seed(warehouses=[{"designation": "Second"}])
-    seed(
-        sandbox,
-        {"name": "Low", "number": "LOW", "stock": {"1": 1}},
-        {"name": "Full", "number": "FULL", "stock": {"2": 100}},
-    )
-    for product in Product.objects.all():
-        snapshot_take(product=product)
-    url = reverse("admin:stock_productstock_changelist")
-
-    def skus(params):
-        response = staff.get(url, params)
-        return {row.product.number for row in response.context["cl"].result_list}
-
-    assert skus({"level": "low"}) == {"LOW"}
-    assert skus({"warehouse": "2"}) == {"FULL"}
-    assert skus({"level": "stale"}) == set()
-    ProductStock.objects.filter(product__number="FULL").update(
-        checked_at=timezone.now() - timedelta(hours=3)
-    )
-    assert skus({"level": "stale"}) == {"FULL"}
-    assert skus({"level": "reserved"}) == set()
-    assert skus({"o": "-4"}) == {"LOW", "FULL"}  # sortable by sellable
-
-
 def test_dashboard_counts_open_alerts(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
     assert dashboard.attention() == []
@@ -229,7 +204,7 @@ def test_dashboard_counts_open_alerts(sandbox, settings):
 def test_api_answers_with_and_without_trailing_slash_and_requires_a_key(sandbox, live_server):
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 7}})
     snapshot_take(product=Product.objects.get(number="MUG"))
-    _, key = channel_with_key(scopes=["stock:read"])
+    _, key = channel_with_key(scopes=[Scope.STOCK_READ])
     headers = {"Authorization": f"Bearer {key}"}
     for path in ("/api/v1/stock/MUG", "/api/v1/stock/MUG/"):
         body = requests.get(f"{live_server.url}{path}", headers=headers).json()
@@ -303,15 +278,18 @@ def test_stock_page_of_a_product_never_read_renders(sandbox, staff):
 
 
 def test_demo_populate_caches_warehouses_and_shows_stock(sandbox, settings):
-    from stock.demo import populate
-
     sandbox.seed_demo()
     products_sync(full=True)
     channel, _ = channel_with_key()
     out = StringIO()
     populate(channel=channel, stdout=out)
-    assert "warehouses" in out.getvalue()
-    assert StorageLocation.objects.exists()
+    assert out.getvalue().startswith("stock: 3 warehouses, 3 locations; ")
+    assert StorageLocation.objects.count() == 3
     art = ProductStock.objects.get(product__number="ART-001")
-    assert art.latest is not None
-    assert art.latest.physical == sum(w.physical for w in art.latest.warehouses.all())
+    # The demo seeds ART-001 with 21 in warehouse 1 and 1 in warehouse 2.
+    assert art.latest.physical == 22
+    assert {(w.warehouse_id, w.physical) for w in art.latest.warehouses.all()} == {
+        ("1", 21),
+        ("2", 1),
+        ("3", 0),
+    }

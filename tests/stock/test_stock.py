@@ -1,19 +1,32 @@
 """Stock over real HTTP against the sandbox: snapshots, the poller and its budget, alerts,
 the channel API, reservations of hub orders, and the managers' pages."""
 
+import json
 from decimal import Decimal
 
 import pytest
 import requests
 from django.urls import reverse
 
+from backoffice.models import Scope
 from catalog.index import products_sync
 from catalog.models import Product
-from stock.models import AlertKind, PollCycle, ProductStock, StockAlert, StockSnapshot
+from orders.models import OrderStatus
+from orders.serializers import validated_payload
+from orders.services import order_submit
+from stock.models import (
+    AlertKind,
+    PollCycle,
+    ProductStock,
+    StockAlert,
+    StockSnapshot,
+    StorageLocation,
+)
 from stock.poller import stock_poll_cycle
 from stock.snapshots import snapshot_take
 from stock.warehouses import warehouses_sync
 from tests.factories import channel_with_key
+from tests.support import SANDBOX_TOKEN, start_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +74,6 @@ def test_sandbox_stock_changes_show_up_at_the_next_poll(sandbox):
 
 
 def test_order_through_the_hub_shows_up_as_a_linked_reservation(sandbox, settings):
-    from orders.serializers import validated_payload
-    from orders.services import order_submit
-
     fillers = [{"name": f"F{i}", "number": f"F-{i:03d}", "stock": {"1": 1}} for i in range(60)]
     seed(
         sandbox,
@@ -81,7 +91,7 @@ def test_order_through_the_hub_shows_up_as_a_linked_reservation(sandbox, setting
         allow_customer_creation=False,
     )  # fmt: skip
     order = order_submit(channel=channel, payload=payload).order
-    assert order.status == "created"
+    assert order.status == OrderStatus.CREATED
     # The physical stock (and so the list's stockCount) did not move: only the hub's own order
     # puts MUG first, within a budget too small for anything else.
     sandbox.clear_requests()
@@ -99,26 +109,53 @@ def test_order_through_the_hub_shows_up_as_a_linked_reservation(sandbox, setting
     assert snapshot.open_sales_orders == 3
 
 
+def stocks_paths(sandbox) -> list[str]:
+    return [e["path"] for e in sandbox.requests()]
+
+
+def stocks_path(number: str) -> str:
+    return f"/api/v1/products/{Product.objects.get(number=number).xentral_id}/stocks"
+
+
+def read_numbers() -> set[str]:
+    """Products with a snapshot: the ones the poller read."""
+    return set(ProductStock.objects.exclude(latest=None).values_list("product__number", flat=True))
+
+
 def test_poller_stays_inside_its_budget(sandbox):
     seed(
-        sandbox, *[{"name": f"P{i}", "number": f"P-{i:03d}", "stock": {"1": i}} for i in range(30)]
+        sandbox,
+        *[{"name": f"P{i}", "number": f"P-{i:03d}", "stock": {"1": i + 1}} for i in range(30)],
     )
     sandbox.clear_requests()
     cycle = stock_poll_cycle(budget=10)
-    assert len(sandbox.requests()) == cycle.calls_spent <= 10
-    assert PollCycle.objects.get().calls_spent == cycle.calls_spent
+    # A product never read is planned at two calls (its reservations might be needed too); with
+    # nothing reserved each costs one, so nine fit before less than two calls are left.
+    read = read_numbers()
+    assert len(read) == 9
+    assert sorted(stocks_paths(sandbox)) == sorted(stocks_path(n) for n in read)
+    assert (cycle.budget, cycle.calls_spent, cycle.products_refreshed) == (10, 9, 9)
+    assert cycle.snapshots_written == 9
+    assert PollCycle.objects.get().calls_spent == 9
 
 
-def test_default_budget_is_the_stock_share_of_the_limit(sandbox, settings):
-    settings.XENTRAL_RATE_LIMIT = 100
-    settings.XENTRAL_RATE_WINDOW_S = 60
+def test_default_budget_is_the_stock_share_of_a_minute_less_what_stock_used(sandbox, settings):
+    # 6000 calls an hour is 100 a minute; the stock share (20 %) is 20 calls a minute. An hour's
+    # window keeps both cycles in one window, so the second sees what the first spent.
+    settings.XENTRAL_RATE_LIMIT = 6000
+    settings.XENTRAL_RATE_WINDOW_S = 3600
+    settings.XENTRAL_BUDGET_SHARES = {**settings.XENTRAL_BUDGET_SHARES, "stock": 0.2}
     seed(
         sandbox, *[{"name": f"P{i}", "number": f"P-{i:03d}", "stock": {"1": 1}} for i in range(40)]
     )
     sandbox.clear_requests()
-    cycle = stock_poll_cycle()
-    assert cycle.budget <= 20
-    assert len(sandbox.requests()) <= 20
+    first = stock_poll_cycle()
+    assert (first.budget, first.calls_spent) == (20, 19)
+    assert len(sandbox.requests()) == 19
+    assert len(read_numbers()) == 19
+    second = stock_poll_cycle()
+    assert (second.budget, second.calls_spent) == (1, 0)
+    assert len(sandbox.requests()) == 19
 
 
 def test_priority_ordered_then_changed_then_stalest(sandbox):
@@ -130,13 +167,15 @@ def test_priority_ordered_then_changed_then_stalest(sandbox):
     ProductStock.objects.filter(product=ordered).update(needs_refresh=True)
     sandbox.set_stock("P-050", "1", 9)
     sandbox.clear_requests()
-    stock_poll_cycle(budget=6)
-    paths = [e["path"] for e in sandbox.requests()]
-    assert paths[0] == f"/api/v1/products/{ordered.xentral_id}/stocks"
+    cycle = stock_poll_cycle(budget=6)
+    paths = stocks_paths(sandbox)
+    assert paths[0] == stocks_path("P-100"), "the ordered product first"
     assert paths[1] == "/api/v2/products", "then one list call checks 50 products"
-    changed = Product.objects.get(number="P-050")
-    assert f"/api/v1/products/{changed.xentral_id}/stocks" in paths
-    assert ProductStock.objects.get(product=changed).latest.physical == 9
+    # The other 119 take three list calls (50 + 50 + 19); only the one that moved is re-read.
+    assert sorted(paths[1:]) == sorted(["/api/v2/products"] * 3 + [stocks_path("P-050")])
+    assert (cycle.calls_spent, cycle.products_checked, cycle.products_refreshed) == (5, 120, 2)
+    assert cycle.snapshots_written == 1
+    assert ProductStock.objects.get(product__number="P-050").latest.physical == 9
 
 
 def test_alerts_open_and_resolve_by_themselves(sandbox, settings):
@@ -152,17 +191,22 @@ def test_alerts_open_and_resolve_by_themselves(sandbox, settings):
     assert alert.resolved_at is not None
 
 
-def test_jit_kit_is_flagged_when_no_warehouse_holds_every_component(sandbox):
+def test_jit_kit_is_flagged_only_when_no_warehouse_holds_every_component(sandbox):
     seed(
         sandbox,
         {"name": "Cup", "number": "CUP", "stock": {"1": 10}},
         {"name": "Lid", "number": "LID", "stock": {"2": 10}},
+        {"name": "Saucer", "number": "SAUCER", "stock": {"1": 2, "2": 10}},
         {"name": "Set", "number": "SET", "isAssembledJustInTime": True,
          "parts": [{"number": "CUP", "amount": 1}, {"number": "LID", "amount": 1}]},
+        {"name": "Duo", "number": "DUO", "isAssembledJustInTime": True,
+         "parts": [{"number": "CUP", "amount": 1}, {"number": "SAUCER", "amount": 2}]},
     )  # fmt: skip
-    for number in ("CUP", "LID", "SET"):
+    for number in ("CUP", "LID", "SAUCER", "SET", "DUO"):
         snapshot_take(product=Product.objects.get(number=number))
-    assert StockAlert.objects.filter(product__number="SET", kind=AlertKind.JIT_SPLIT).exists()
+    flagged = StockAlert.objects.filter(kind=AlertKind.JIT_SPLIT, resolved_at=None)
+    # Warehouse 1 holds a cup and two saucers: DUO can be built there; SET nowhere.
+    assert list(flagged.values_list("product__number", flat=True)) == ["SET"]
 
 
 def test_api_applies_channel_pseudo_and_correction_without_calling_xentral(sandbox, live_server):
@@ -174,7 +218,7 @@ def test_api_applies_channel_pseudo_and_correction_without_calling_xentral(sandb
          "salesChannels": [{"id": "1", "pseudo": None, "correction": -4}]},
     )  # fmt: skip
     stock_poll_cycle(budget=50)
-    _, key = channel_with_key(scopes=["stock:read"], sales_channel_id="1")
+    _, key = channel_with_key(scopes=[Scope.STOCK_READ], sales_channel_id="1")
     headers = {"Authorization": f"Bearer {key}"}
     sandbox.clear_requests()
     one = requests.get(f"{live_server.url}/api/v1/stock/A", headers=headers).json()
@@ -192,19 +236,70 @@ def test_api_applies_channel_pseudo_and_correction_without_calling_xentral(sandb
     assert requests.get(f"{live_server.url}/api/v1/stock", params={"sku": too_many},
                         headers=headers).status_code == 400  # fmt: skip
     assert sandbox.requests() == []
-    no_scope = channel_with_key(scopes=["orders:read"])[1]
+    no_scope = channel_with_key(scopes=[Scope.ORDERS_READ])[1]
     denied = requests.get(
         f"{live_server.url}/api/v1/stock/A", headers={"Authorization": f"Bearer {no_scope}"}
     )
     assert denied.status_code == 403
 
 
-def test_warehouses_and_locations_are_cached_with_flags(sandbox):
+def location(designation: str, **fields) -> dict:
+    flags = ("isReplenishmentLocation", "isConsumptionLocation", "isRestrictedLocation",
+             "productionAccess", "isPosLocation")  # fmt: skip
+    return {"designation": designation, "warehouse": {"id": "1"}, "sort": 0,
+            **dict.fromkeys(flags, False), **fields, "items": {}}  # fmt: skip
+
+
+@pytest.fixture
+def flagged_sandbox(tmp_path, settings):
+    """A sandbox of its own, started from a state file holding storage locations with flags
+    set (the control API only seeds locations without flags)."""
+    state = tmp_path / "sandbox.json"
+    locations = {
+        "1": {"id": "1", **location("Goods in", isReplenishmentLocation=True, sort=3)},
+        "2": {"id": "2", **location("Quarantine", isRestrictedLocation=True)},
+        "3": {"id": "3", **location("Shop floor", isConsumptionLocation=True,
+                                    productionAccess=True, isPosLocation=True, sort=1)},
+    }  # fmt: skip
+    warehouse = {"id": "1", "designation": "Main", "project": {"id": "7"}}
+    state.write_text(
+        json.dumps(
+            {
+                "data": {"warehouses": {"1": warehouse}, "storageLocations": locations},
+                "sequences": {"warehouses": 1, "storageLocations": 3},
+            }
+        )
+    )
+    proc, url = start_sandbox(
+        "--rate-limit", "off", "--token", SANDBOX_TOKEN, "--state", str(state)
+    )
+    settings.XENTRAL_URL = url
+    settings.XENTRAL_TOKEN = SANDBOX_TOKEN
+    yield
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_warehouses_and_locations_are_cached_with_flags(flagged_sandbox):
+    assert warehouses_sync() == (1, 3)
+    flags = (
+        "designation", "is_replenishment", "is_consumption", "is_restricted",
+        "production_access", "is_pos", "sort",
+    )  # fmt: skip
+    cached = StorageLocation.objects.filter(warehouse__xentral_id="1", warehouse__project_id="7")
+    assert set(cached.values_list("xentral_id", *flags)) == {
+        ("1", "Goods in", True, False, False, False, False, 3),
+        ("2", "Quarantine", False, False, True, False, False, 0),
+        ("3", "Shop floor", False, True, False, True, True, 1),
+    }
+
+
+def test_warehouse_sync_with_the_default_sandbox_caches_its_second_warehouse(sandbox):
     sandbox.seed(warehouses=[{"designation": "Second"}])
     assert warehouses_sync() == (2, 2)
-    from stock.models import StorageLocation
-
-    assert StorageLocation.objects.filter(warehouse__xentral_id="2").count() == 1
+    [location] = StorageLocation.objects.filter(warehouse__xentral_id="2")
+    assert location.designation == "Second default"
+    assert location.warehouse.designation == "Second"
 
 
 @pytest.fixture
