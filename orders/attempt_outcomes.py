@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backoffice.backoff import backoff_delay
-from backoffice.models import StaffAlert
+from backoffice.services import staff_alert_open
 from backoffice.xentral.errors import XentralError
 from orders.errors import OrderErrorCode, order_error
 from orders.models import OrderEventKind, OrderRequest, OrderStatus
@@ -114,7 +114,4 @@ def order_hold_for_configuration(
             "errors": [order_error("", code, text)],
         },
     )
-    if not StaffAlert.objects.filter(
-        kind=alert_kind, message=alert, resolved_at__isnull=True
-    ).exists():
-        StaffAlert.objects.create(kind=alert_kind, message=alert)
+    staff_alert_open(kind=alert_kind, message=alert)

@@ -211,7 +211,7 @@ def order_process(*, order_id, claim_token, user=None) -> OrderRequest:
             order=order,
             code=OrderErrorCode.TAX_CONFIGURATION,
             text=str(exc),
-            alert_kind=StaffAlert.Kind.OTHER,
+            alert_kind=StaffAlert.Kind.CONFIGURATION,
             alert=f"{exc}: add a rate for '{exc.category}' to TAX_RATES. Orders with gross "
             "prices for such products wait in the queue until it is configured.",
             user=user,

@@ -7,12 +7,12 @@ import logging
 import time
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice.backoff import backoff_delay
+from backoffice.outbound import OutboundRefused, outbound_post
 from orders.models import (
     OrderEvent,
     OrderEventKind,
@@ -86,16 +86,7 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
             secret=delivery.order.channel.webhook_secret, timestamp=timestamp, body=raw
         ),
     }
-    code, error = None, ""
-    try:
-        response = requests.post(
-            delivery.url, data=raw, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_S
-        )
-        code = response.status_code
-        if not 200 <= code < 300:
-            error = f"HTTP {code}: {response.text[:300]}"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
+    code, error = _send(delivery.url, body=raw, headers=headers)
     delivery.attempts += 1
     delivery.response_code = code
     delivery.last_error = error
@@ -115,6 +106,21 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
     delivery.save()
     _record_outcome(delivery)
     return delivery
+
+
+def _send(url: str, *, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """POST under the hub's outbound policy: `(status, error)`, the error empty on a 2xx."""
+    try:
+        result = outbound_post(
+            url, body=body, headers=headers, deadline_s=settings.WEBHOOK_TIMEOUT_S
+        )
+    except OutboundRefused as exc:
+        return None, f"Refused by the outbound policy: {exc}"[:500]
+    if result.status is None:
+        return None, result.error[:500]
+    if not 200 <= result.status < 300:
+        return result.status, f"HTTP {result.status}: {result.excerpt}"
+    return result.status, ""
 
 
 def _record_outcome(delivery: WebhookDelivery) -> None:

@@ -416,6 +416,7 @@ def test_unknown_tax_category_holds_the_order_for_staff_without_guessing(hub, de
     ]
     assert OrderRequest.objects.get(reference="TAX-1").status == OrderStatus.QUEUED
     [alert] = StaffAlert.objects.filter(resolved_at__isnull=True)
+    assert alert.kind == StaffAlert.Kind.CONFIGURATION
     assert alert.message == (
         "Sales tax category 'standard' has no rate in TAX_RATES (known: free, reduced): add a "
         "rate for 'standard' to TAX_RATES. Orders with gross prices for such products wait in "

@@ -58,7 +58,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(channel):
+def receiver(channel, settings):
+    # The receiver listens on loopback, which the outbound policy refuses unless allowed.
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     receiver = Receiver()
     channel.webhook_url = receiver.url
     channel.webhook_secret = SECRET
@@ -192,6 +194,24 @@ def test_delivery_is_safe_to_run_twice(hub, demo, receiver):
     webhook_deliver(delivery_id=delivery.pk)
 
     assert len(receiver.received) == 1
+
+
+def test_webhook_to_a_private_address_is_refused_and_never_sent(hub, demo, receiver, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    hub.post_order(order_payload())
+
+    _deliver_all()
+
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookStatus.PENDING
+    assert delivery.response_code is None
+    assert delivery.last_error == (
+        "Refused by the outbound policy: Plain http is allowed only for hosts in "
+        "OUTBOUND_ALLOWED_HOSTS; use https."
+    )
+    retry = OrderEvent.objects.get(kind=OrderEventKind.WEBHOOK_RETRY)
+    assert retry.message.startswith(f"Webhook order.created to {receiver.url} refused (Refused")
 
 
 def test_no_webhook_without_a_url(hub, demo):
