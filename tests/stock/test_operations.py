@@ -30,7 +30,7 @@ from stock.models import (
 from stock.poller import stock_poll_cycle
 from stock.snapshots import snapshot_take
 from stock.warehouses import warehouses_sync
-from tests.factories import channel_with_key
+from tests.factories import ProductFactory, StockSnapshotFactory, channel_with_key
 
 pytestmark = pytest.mark.django_db
 
@@ -112,19 +112,20 @@ def test_orders_beyond_supply_open_reservation_and_demand_alerts_then_resolve(sa
     assert not StockAlert.objects.filter(product=product, resolved_at=None).exists()
 
 
-def test_prune_drops_old_history_but_keeps_the_latest(sandbox):
-    seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 1}})
-    product = Product.objects.get(number="MUG")
-    old = snapshot_take(product=product)
-    sandbox.set_stock("MUG", "1", 2)
-    snapshot_take(product=product)
-    sandbox.set_stock("MUG", "1", 3)
-    latest = snapshot_take(product=product)
-    StockSnapshot.objects.update(taken_at=timezone.now() - timedelta(days=100))
+def test_prune_drops_old_history_but_keeps_the_latest_and_the_recent():
+    product = ProductFactory(number="MUG")
+    long_ago = timezone.now() - timedelta(days=100)
+    StockSnapshotFactory(product=product, taken_at=long_ago, physical=1)
+    recent = StockSnapshotFactory(product=product, taken_at=timezone.now() - timedelta(days=5))
+    quiet = ProductFactory(number="QUIET")  # unchanged for 100 days: its only snapshot stays
+    StockSnapshotFactory(product=quiet, taken_at=long_ago, physical=2)
+    quiet_latest = StockSnapshotFactory(product=quiet, taken_at=long_ago, physical=3)
+    ProductStock.objects.create(product=product, latest=recent)
+    ProductStock.objects.create(product=quiet, latest=quiet_latest)
     out = StringIO()
     call_command("prune_stock_history", "--days", "90", stdout=out)
-    assert list(StockSnapshot.objects.values_list("pk", flat=True)) == [latest.pk]
-    assert old.pk != latest.pk
+    assert out.getvalue() == "2 rows deleted.\n"
+    assert set(StockSnapshot.objects.values_list("pk", flat=True)) == {recent.pk, quiet_latest.pk}
 
 
 def test_commands_sync_warehouses_and_poll_by_sku(sandbox):
