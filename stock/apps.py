@@ -9,6 +9,7 @@ VIEWER_CODENAMES = [
 
 
 def stock_viewers_ensure(**kwargs) -> None:
+    # auth's models cannot be imported while apps.py loads, before the app registry is ready.
     from backoffice.groups import group_ensure
 
     group_ensure(STOCK_VIEWERS, "stock", VIEWER_CODENAMES)
