@@ -2,12 +2,18 @@
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from backoffice.models import Channel
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import filter_params
 from orders.models import CustomerLink, CustomerLinkKind
+
+
+class FoundBy(models.TextChoices):
+    LINK = "link", "A stored customer link"
+    SEARCH = "search", "A search in Xentral"
+    CREATED = "created", "Created in Xentral"
 
 
 class CustomerNotFound(Exception):
@@ -19,7 +25,7 @@ class ResolvedCustomer:
     id: str
     number: str
     created: bool
-    found_by: str
+    found_by: FoundBy
 
 
 def normalise_email(email: str) -> str:
@@ -61,7 +67,7 @@ def customer_resolve(
         link = CustomerLink.objects.filter(kind=kind, value=value).first()
         if link is not None:
             return ResolvedCustomer(
-                link.xentral_customer_id, link.xentral_customer_number, False, "link"
+                link.xentral_customer_id, link.xentral_customer_number, False, FoundBy.LINK
             )
     for kind, value in keys:
         found = list(
@@ -73,7 +79,7 @@ def customer_resolve(
             item = found[0]
             number = str(item.get("number") or "")
             _remember(keys, customer_id=str(item["id"]), number=number)
-            return ResolvedCustomer(str(item["id"]), number, False, "search")
+            return ResolvedCustomer(str(item["id"]), number, False, FoundBy.SEARCH)
     if not channel.allow_customer_creation or customer.get("number"):
         raise CustomerNotFound(
             f"Customer {customer.get('number') or customer.get('email')} not found in Xentral"
@@ -93,7 +99,7 @@ def customer_resolve(
     created = client.get(f"/api/v2/customers/{customer_id}")
     number = str((created.get("data") or created).get("number") or "")
     _remember(keys, customer_id=customer_id, number=number)
-    return ResolvedCustomer(customer_id, number, True, "created")
+    return ResolvedCustomer(customer_id, number, True, FoundBy.CREATED)
 
 
 def _customer_body(customer: dict, channel: Channel) -> dict:

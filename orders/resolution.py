@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import models
 
 from backoffice.models import Channel
 from backoffice.xentral.client import XentralClient
@@ -54,18 +55,28 @@ def resolve_items(items: list[dict], client: XentralClient, errors: list[dict]) 
     return products
 
 
+class MethodKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    SHIPPING = "shipping", "Shipping"
+
+
 METHOD_ERRORS = {
-    "payment": OrderErrorCode.UNMAPPED_PAYMENT,
-    "shipping": OrderErrorCode.UNMAPPED_SHIPPING,
+    MethodKind.PAYMENT: OrderErrorCode.UNMAPPED_PAYMENT,
+    MethodKind.SHIPPING: OrderErrorCode.UNMAPPED_SHIPPING,
+}
+METHOD_PATHS = {
+    MethodKind.PAYMENT: "/api/v1/paymentMethods",
+    MethodKind.SHIPPING: "/api/v1/shippingMethods",
 }
 
 
 def resolve_method(
-    kind: str, code: str | None, channel: Channel, client: XentralClient, errors: list[dict]
+    kind: MethodKind, code: str | None, channel: Channel, client: XentralClient, errors: list[dict]
 ) -> str | None:
     """Channel map, then Xentral's `type`, then `designation`, then the channel's default."""
-    mapping = channel.payment_map if kind == "payment" else channel.shipping_map
-    default = channel.payment_default if kind == "payment" else channel.shipping_default
+    payment = kind == MethodKind.PAYMENT
+    mapping = channel.payment_map if payment else channel.shipping_map
+    default = channel.payment_default if payment else channel.shipping_default
     if code and code in mapping:
         return str(mapping[code])
     if code:
@@ -82,13 +93,12 @@ def resolve_method(
     return None
 
 
-def _xentral_methods(kind: str, client: XentralClient) -> list[dict]:
+def _xentral_methods(kind: MethodKind, client: XentralClient) -> list[dict]:
     # Cached briefly so a warm order costs no lookups; keyed by instance so a switch of
     # XENTRAL_URL never reuses another instance's ids.
     key = f"orders:{kind}-methods:{settings.XENTRAL_URL}"
     methods = cache.get(key)
     if methods is None:
-        path = "/api/v1/paymentMethods" if kind == "payment" else "/api/v1/shippingMethods"
-        methods = list(client.paginate(path))
+        methods = list(client.paginate(METHOD_PATHS[kind]))
         cache.set(key, methods, METHODS_CACHE_S)
     return methods

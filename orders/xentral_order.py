@@ -11,7 +11,7 @@ from backoffice.xentral.params import filter_params
 from orders.customers import customer_resolve
 from orders.errors import OrderBusinessError
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
-from orders.resolution import resolve_items, resolve_method
+from orders.resolution import MethodKind, resolve_items, resolve_method
 from orders.transitions import order_transition
 
 IMPORT_PATH = "/api/v1/salesOrders/actions/import"
@@ -86,8 +86,8 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     payload, channel = order.payload, order.channel
     errors: list[dict] = []
     products = resolve_items(payload["items"], client, errors)
-    payment = resolve_method("payment", payload.get("payment"), channel, client, errors)
-    shipping = resolve_method("shipping", payload.get("shipping"), channel, client, errors)
+    payment = resolve_method(MethodKind.PAYMENT, payload.get("payment"), channel, client, errors)
+    shipping = resolve_method(MethodKind.SHIPPING, payload.get("shipping"), channel, client, errors)
     if errors:
         raise OrderBusinessError(errors)
     currency = payload.get("currency") or "EUR"
