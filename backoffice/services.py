@@ -80,10 +80,11 @@ def channel_create(*, name: str, scopes: list[str], **fields) -> tuple[Channel, 
 
 @transaction.atomic
 def staff_alert_open(*, kind: str, message: str) -> StaffAlert:
-    """Open an alert of this kind, or return the open one: staff are told once, not per order."""
+    """Open an alert, or return the open one saying the same: staff are told once per fault
+    (one per missing tax category, say), not once per order."""
     alert = (
         StaffAlert.objects.select_for_update()
-        .filter(kind=kind, resolved_at__isnull=True)
+        .filter(kind=kind, message=message, resolved_at__isnull=True)
         .order_by("opened_at")
         .first()
     )

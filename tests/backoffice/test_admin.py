@@ -87,6 +87,15 @@ def test_an_alert_of_a_kind_already_open_is_not_opened_twice():
     assert first.events.count() == 1
 
 
+def test_another_fault_of_the_same_kind_gets_its_own_alert():
+    staff_alert_open(kind=StaffAlert.Kind.CONFIGURATION, message="No rate for 'super-reduced'")
+    staff_alert_open(kind=StaffAlert.Kind.CONFIGURATION, message="No rate for 'luxury'")
+    assert sorted(StaffAlert.objects.values_list("message", flat=True)) == [
+        "No rate for 'luxury'",
+        "No rate for 'super-reduced'",
+    ]
+
+
 def test_channel_list_never_shows_the_webhook_secret(staff):
     channel_with_key(webhook_url="https://shop.example/hook", webhook_secret="s3cret-value")
     html = staff.get(reverse("admin:backoffice_channel_changelist")).content.decode()
