@@ -1,11 +1,60 @@
-"""Staff groups that come with the hub, recreated after every migrate and flush."""
+"""The staff groups that come with the hub: each group's permissions listed once, applied after
+every migrate (and flush)."""
 
+from django.apps import AppConfig
 from django.contrib.auth.models import Group, Permission
 
+# Group -> app label -> permission codenames. Plain strings, so this lowest layer names the
+# upper apps' permissions without importing them. This table is the truth: after a migrate each
+# group holds exactly these permissions of each listed app (changes made in the admin to these
+# groups are undone; make other groups for other needs).
+STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
+    "Order operators": {
+        "orders": [
+            "view_orderrequest",
+            "resubmit_orderrequest",  # resubmit, edit-and-resubmit, mark resolved
+            "view_orderevent",
+            "view_webhookdelivery",
+            "view_customerlink",
+            "change_customerlink",
+        ],
+    },
+    "Catalog managers": {
+        "catalog": [
+            "view_product",
+            "add_productimport",  # upload a catalog (dry run only)
+            "change_productimport",  # apply an import or re-run its failed rows in Xentral
+            "view_productimport",
+            "view_importrow",
+            "add_externalreference",
+            "change_externalreference",  # deactivate a mapping (here and in Xentral)
+            "view_externalreference",
+        ],
+    },
+    "Stock viewers": {
+        "stock": [
+            "view_productstock",
+            "view_stocksnapshot",
+            "view_warehouse",
+            "view_storagelocation",
+            "view_stockalert",
+            "view_pollcycle",
+        ],
+    },
+}
 
-def group_ensure(name: str, app_label: str, codenames: list[str]) -> Group:
-    group, _ = Group.objects.get_or_create(name=name)
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-    )
-    return group
+
+def staff_groups_ensure(sender: AppConfig, using: str = "default", **kwargs) -> None:
+    """post_migrate receiver: give each group exactly its listed permissions of the app just
+    migrated (auth creates an app's permissions in its own post_migrate receiver, which runs
+    first because auth is installed before the hub's apps)."""
+    for name, by_app in STAFF_GROUPS.items():
+        if sender.label not in by_app:
+            continue
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        wanted = Permission.objects.using(using).filter(
+            content_type__app_label=sender.label, codename__in=by_app[sender.label]
+        )
+        current = group.permissions.filter(content_type__app_label=sender.label)
+        group.permissions.remove(*current.exclude(pk__in=wanted))
+        group.permissions.add(*wanted)

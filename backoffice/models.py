@@ -91,6 +91,7 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = "API key"
         ordering = ["-created_at"]
+        permissions = [("revoke_apikey", "Can revoke API key")]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.channel})"
@@ -157,6 +158,7 @@ class StaffAlert(models.Model):
 
     class Meta:
         ordering = ["-opened_at"]
+        permissions = [("resolve_staffalert", "Can resolve staff alert")]
 
     def __str__(self) -> str:
         return self.message[:80]

@@ -3,6 +3,7 @@ rows) and external-reference mappings with a health view."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +17,9 @@ from catalog.models import ExternalReference, ImportEvent, ImportRow, Product, P
 from catalog.parsing import CatalogFileError
 from catalog.references import external_reference_add, external_reference_deactivate
 from catalog.selectors import import_progress, mapping_health
+
+UPLOAD_PERMISSION = "catalog.add_productimport"
+APPLY_PERMISSION = "catalog.change_productimport"
 
 
 @admin.register(Product)
@@ -83,6 +87,13 @@ class ProductImportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # uploads go through the upload page, which shows the dry run
 
+    def has_upload_permission(self, request) -> bool:
+        return request.user.has_perm(UPLOAD_PERMISSION)
+
+    def has_apply_permission(self, request) -> bool:
+        """Applying and re-running failed rows write to Xentral."""
+        return request.user.has_perm(APPLY_PERMISSION)
+
     @admin.display(description="progress")
     def progress_bar(self, obj):
         progress = import_progress(obj)
@@ -111,8 +122,8 @@ class ProductImportAdmin(admin.ModelAdmin):
         ]
 
     def upload_view(self, request):
-        if not request.user.has_perm("catalog.add_productimport"):
-            return redirect("admin:catalog_productimport_changelist")
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         file_errors = []
         if request.method == "POST" and form.is_valid():
@@ -136,8 +147,10 @@ class ProductImportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/catalog/productimport/upload.html", context)
 
     def apply_view(self, request, import_id):
+        if not self.has_apply_permission(request):
+            raise PermissionDenied
         product_import = get_object_or_404(ProductImport, pk=import_id)
-        if request.method == "POST" and request.user.has_perm("catalog.change_productimport"):
+        if request.method == "POST":
             if request.POST.get("rerun"):
                 count = import_rerun_failed(product_import=product_import, user=request.user)
                 self.message_user(request, f"{count} failed row(s) queued again.")
@@ -155,19 +168,25 @@ class ProductImportAdmin(admin.ModelAdmin):
                 request, f"{product_import}: applying in the background; its page shows progress."
             )
 
-    @admin.action(description="Apply the selected imports", permissions=["change"])
+    @admin.action(description="Apply the selected imports", permissions=["apply"])
     def apply_imports(self, request, queryset):
         for product_import in queryset:
             self._apply(request, product_import)
 
-    @admin.action(description="Re-run failed rows", permissions=["change"])
+    @admin.action(description="Re-run failed rows", permissions=["apply"])
     def rerun_failed(self, request, queryset):
         total = sum(import_rerun_failed(product_import=i, user=request.user) for i in queryset)
         self.message_user(request, f"{total} failed row(s) queued again.")
 
     def changelist_view(self, request, extra_context=None):
         extra = {"upload_url": reverse("admin:catalog_upload")}
+        if not self.has_upload_permission(request):
+            extra = {}
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"can_apply": self.has_apply_permission(request)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
 class ReferenceForm(forms.ModelForm):
@@ -204,7 +223,7 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
             return
         obj.pk = saved.pk
 
-    @admin.action(description="Deactivate (in the hub and in Xentral)")
+    @admin.action(description="Deactivate (in the hub and in Xentral)", permissions=["change"])
     def deactivate(self, request, queryset):
         for reference in queryset.filter(is_active=True):
             try:
@@ -219,6 +238,8 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
         ]
 
     def health_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         target = request.GET.get("target", "1")
         context = {
             **self.admin_site.each_context(request),

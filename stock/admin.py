@@ -2,7 +2,9 @@
 chart, warehouses and storage locations (items on demand), alerts and poll cycles."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -24,6 +26,8 @@ from stock.selectors import (
 )
 from stock.snapshots import stock_refresh
 from stock.warehouses import storage_location_items
+
+REFRESH_PERMISSION = "stock.refresh_productstock"
 
 
 class StockLevel(models.TextChoices):
@@ -101,7 +105,11 @@ class StockOverviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Refresh now from Xentral", permissions=["view"])
+    def has_refresh_permission(self, request) -> bool:
+        """A refresh spends the stock share of the Xentral rate budget."""
+        return request.user.has_perm(REFRESH_PERMISSION)
+
+    @admin.action(description="Refresh now from Xentral", permissions=["refresh"])
     def refresh_now(self, request, queryset):
         try:
             written = stock_refresh(products=[row.product for row in queryset])
@@ -121,9 +129,13 @@ class StockOverviewAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not object_id.isdigit():
+            raise Http404
         return self.stock_page(request, int(object_id))
 
     def stock_page(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         row = get_object_or_404(
             ProductStock.objects.select_related("product", "latest"), pk=object_id
         )
@@ -195,6 +207,8 @@ class StorageLocationAdmin(admin.ModelAdmin):
         ]
 
     def items_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # the page reads Xentral on demand
         location = get_object_or_404(
             StorageLocation.objects.select_related("warehouse"), pk=object_id
         )

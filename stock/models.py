@@ -118,6 +118,7 @@ class ProductStock(models.Model):
     class Meta:
         verbose_name = "stock overview"
         verbose_name_plural = "stock overview"
+        permissions = [("refresh_productstock", "Can refresh stock from Xentral")]
 
     def __str__(self) -> str:
         return self.product.number
