@@ -4,13 +4,28 @@ from django.conf import settings
 from django.urls import reverse
 
 from backoffice.app_hooks import app_modules
+from backoffice.health import hub_health, worker_alert_sync
 from backoffice.models import StaffAlert
 from backoffice.xentral.budget import budget_usage, purpose_cap
 
 
 def attention_items() -> list[dict]:
-    """`[{label, count, url}]`: open staff alerts, then each app's `dashboard.attention()`."""
+    """`[{label, count, url}]`: a missing worker, open staff alerts, then each app's
+    `dashboard.attention()`."""
     items = []
+    health = hub_health()
+    worker_alert_sync(health)
+    worker = health["checks"]["worker"]
+    if not worker["ok"]:
+        since = f"{worker['age_s'] / 60:.0f} minutes" if worker["age_s"] is not None else "ever"
+        items.append(
+            {
+                "label": f"No worker has swept for {since}: orders are not retried",
+                "count": 1,
+                "url": reverse("admin:backoffice_staffalert_changelist")
+                + "?resolved_at__isempty=1",
+            }
+        )
     open_alerts = StaffAlert.objects.filter(resolved_at__isnull=True).count()
     if open_alerts:
         url = reverse("admin:backoffice_staffalert_changelist") + "?resolved_at__isempty=1"

@@ -148,6 +148,7 @@ class StaffAlert(models.Model):
     class Kind(models.TextChoices):
         XENTRAL_AUTH = "xentral_auth", "Xentral rejected the hub's token"
         CONFIGURATION = "configuration", "Hub configuration fault"
+        WORKER = "worker", "No worker is sweeping or orders are overdue"
         OTHER = "other", "Other"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -183,3 +184,14 @@ class StaffAlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker process last swept: monitors and claim release read it to tell a live
+    worker from a dead one."""
+
+    worker = models.CharField(max_length=200, unique=True, help_text="host:pid of the process")
+    swept_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.swept_at:%Y-%m-%d %H:%M:%S}"

@@ -202,6 +202,12 @@ TAX_RATES = _tax_rates(env.str("TAX_RATES", default="standard=19,reduced=7,free=
 ORDER_RETRY_BASE_S = env.float("ORDER_RETRY_BASE_S", default=30.0)
 ORDER_RETRY_CAP_S = env.float("ORDER_RETRY_CAP_S", default=3600.0)
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=8)
+# A worker whose last sweep is older than this is dead: the dashboard and GET /api/v1/health
+# say so, and its order claims are released without waiting out the five-minute stale claim.
+WORKER_DEAD_AFTER_S = env.float("WORKER_DEAD_AFTER_S", default=120.0)
+# How long one sweep keeps draining queued orders (waiting for the next rate window between
+# batches) before it returns; the every-minute schedule starts the next one.
+ORDER_SWEEP_MAX_S = env.float("ORDER_SWEEP_MAX_S", default=55.0)
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=5.0)
 # The hub's public URL, for absolute order links where no request is at hand (webhooks, retries).
 # Outbound calls on a channel's behalf (webhooks, platform endpoints): backoffice/outbound.py.

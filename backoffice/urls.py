@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from backoffice.health import HealthView
+
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -14,6 +16,7 @@ api_v1 = [
     path("", include("orders.urls")),
     path("catalog/", include("catalog.urls")),
     path("", include("stock.urls")),
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

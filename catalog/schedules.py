@@ -1,4 +1,4 @@
-"""django-q2 schedules of the catalog app (installed by `manage.py setup_schedules`)."""
+"""django-q2 schedules of the catalog app (installed by every `migrate`)."""
 
 SCHEDULES = [
     {

@@ -46,6 +46,13 @@ class OrderRequest(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The worker (host:pid) holding the claim; empty for a web request.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,4 +1,4 @@
-"""django-q2 schedules of the orders app (upserted by `manage.py setup_schedules`)."""
+"""django-q2 schedules of the orders app (installed by every `migrate`)."""
 
 SCHEDULES = [
     {

@@ -15,13 +15,15 @@ from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 
 # A queued order whose retry is this late means the sweeper is not running.
 RETRY_OVERDUE = timedelta(minutes=5)
+# An order persisted but never claimed this long (its process died) is overdue too.
+RECEIVED_OVERDUE = timedelta(minutes=5)
 
 
 class AttentionReason(models.TextChoices):
     """Why an order needs staff: the one definition the admin filter and dashboard share."""
 
     FAILED = "failed", "Failed orders"
-    OVERDUE = "overdue", "Queued orders past due"
+    OVERDUE = "overdue", "Orders past due (queued or never picked up)"
     CONFIGURATION = "configuration", "Orders waiting for the hub's configuration"
 
 
@@ -30,9 +32,7 @@ def _attention_conditions() -> dict[str, Q]:
     waiting = Q(errors__0__code__in=[str(code) for code in CONFIGURATION_CODES])
     return {
         AttentionReason.FAILED: Q(status=OrderStatus.FAILED),
-        AttentionReason.OVERDUE: Q(
-            status=OrderStatus.QUEUED, next_attempt_at__lt=timezone.now() - RETRY_OVERDUE
-        ),
+        AttentionReason.OVERDUE: _overdue_condition(),
         AttentionReason.CONFIGURATION: Q(status=OrderStatus.QUEUED) & waiting,
     }
 
@@ -42,6 +42,19 @@ def orders_needing_attention(*, reason: str | None = None) -> QuerySet[OrderRequ
     conditions = _attention_conditions()
     condition = conditions[reason] if reason else reduce(or_, conditions.values())
     return OrderRequest.objects.filter(condition)
+
+
+def _overdue_condition() -> Q:
+    now = timezone.now()
+    return Q(status=OrderStatus.QUEUED, next_attempt_at__lt=now - RETRY_OVERDUE) | Q(
+        status=OrderStatus.RECEIVED, created_at__lt=now - RECEIVED_OVERDUE
+    )
+
+
+def orders_overdue() -> QuerySet[OrderRequest]:
+    """Queued orders past due and orders never claimed, by the margins above: while any
+    exist, no worker is draining the queue."""
+    return OrderRequest.objects.filter(_overdue_condition())
 
 
 def orders_for_channel(

@@ -72,9 +72,17 @@ def order_transition(
 
 
 def order_claim(
-    *, order_id, sources: list[str], user=None, message: str, where=None, fields=None
+    *,
+    order_id,
+    sources: list[str],
+    user=None,
+    message: str,
+    where=None,
+    fields=None,
+    claimant: str = "",
 ) -> uuid.UUID | None:
-    """Move the order to processing for this caller; the token proves the claim later."""
+    """Move the order to processing for this caller; the token proves the claim later.
+    `claimant` names a worker, whose heartbeat tells when a claim is orphaned."""
     token = uuid.uuid4()
     claimed = order_transition(
         order_id=order_id,
@@ -83,6 +91,11 @@ def order_claim(
         user=user,
         message=message,
         where=where,
-        fields={"claim_token": token, "claimed_at": timezone.now(), **(fields or {})},
+        fields={
+            "claim_token": token,
+            "claimed_at": timezone.now(),
+            "claimed_by": claimant,
+            **(fields or {}),
+        },
     )
     return token if claimed else None

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from backoffice.heartbeat import worker_heartbeat_record
 from backoffice.models import ApiKey, StaffAlert
 from backoffice.services import api_key_authenticate, staff_alert_open
 from tests.factories import channel_with_key
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(client, django_user_model):
+    # A worker is sweeping, so the dashboard shows only what each test arranges.
+    worker_heartbeat_record()
     user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
     client.force_login(user)
     return client

@@ -188,7 +188,7 @@ def test_dashboard_attention_counts_what_the_admin_filter_lists(
 
     assert [(item["label"], item["count"]) for item in items] == [
         ("Failed orders", 1),
-        ("Queued orders past due", 1),
+        ("Orders past due (queued or never picked up)", 1),
     ]
     failed_page = operator_client.get(items[0]["url"]).content.decode()
     overdue_page = operator_client.get(items[1]["url"]).content.decode()
