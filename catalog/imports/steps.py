@@ -136,17 +136,28 @@ def row_complete(row: ImportRow, *, kind: ProductKind) -> None:
 
 
 def _index(row: ImportRow, kind: ProductKind) -> None:
-    """Orders can resolve the new SKU without a call: the index learns it from the row."""
+    """Orders can resolve the new SKU without a call: the index learns it from the row.
+
+    An update changes only what the file says: an empty or missing column leaves Xentral's
+    value alone (the PATCH does not send it), so the index keeps its value too.
+    """
     data = row.data
     Product.objects.filter(number=data["number"]).exclude(xentral_id=row.xentral_id).delete()
-    Product.objects.update_or_create(
-        xentral_id=row.xentral_id,
-        defaults={
-            "number": data["number"],
-            "ean": data["ean"],
-            "name": data["name"][:255],
-            "kind": kind,
-            "sales_tax": data["sales_tax"] or SalesTax.STANDARD,
-            "is_stock_item": data["is_stock_item"] is not False,
-        },
+    known = Product.objects.filter(xentral_id=row.xentral_id).first()
+    fields = {"number": data["number"], "name": data["name"][:255], "kind": kind}
+    if data["ean"] or known is None:
+        fields["ean"] = data["ean"] or ""
+    if data["sales_tax"] or known is None:
+        fields["sales_tax"] = data["sales_tax"] or SalesTax.STANDARD
+    if data["is_stock_item"] is not None or known is None:
+        fields["is_stock_item"] = data["is_stock_item"] is not False
+    if known is not None and kind != ProductKind.MATRIX_PARENT and not _names_kind(data):
+        fields["kind"] = known.kind
+    Product.objects.update_or_create(xentral_id=row.xentral_id, defaults=fields)
+
+
+def _names_kind(data: dict) -> bool:
+    """Whether the row says anything about what kind of product it is."""
+    return bool(data["variant_of"] or data["bom"]) or any(
+        data[c] is not None for c in ("is_jit", "is_stock_item")
     )
