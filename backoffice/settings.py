@@ -226,6 +226,8 @@ STOCK_HIGH_OPEN_ORDERS = env.float("STOCK_HIGH_OPEN_ORDERS", default=10)
 STOCK_MAX_AGE_MIN = env.float("STOCK_MAX_AGE_MIN", default=60)
 STOCK_LOW_MAX_AGE_MIN = env.float("STOCK_LOW_MAX_AGE_MIN", default=10)
 STOCK_ALERT_EMAILS = env.list("STOCK_ALERT_EMAILS", default=[])
+# No low-stock alert this many hours after a product's first snapshot (new products start at 0).
+STOCK_ALERT_GRACE_H = env.float("STOCK_ALERT_GRACE_H", default=24)
 STOCK_HISTORY_DAYS = env.int("STOCK_HISTORY_DAYS", default=90)
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------

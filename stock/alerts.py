@@ -10,7 +10,13 @@ from django.utils import timezone
 from backoffice.xentral.client import XentralClient
 from catalog.models import Product, ProductKind
 from stock.models import AlertKind, ProductStock, StockAlert
-from stock.selectors import alerts_open, is_low_stock, min_sellable
+from stock.selectors import (
+    alerts_open,
+    in_alert_grace,
+    is_low_stock,
+    min_sellable,
+    sellable_figure,
+)
 from stock.xentral import stock_client
 
 
@@ -21,10 +27,11 @@ def alerts_evaluate(*, stock: ProductStock, client: XentralClient | None = None)
         return
     minimum = min_sellable(stock)
     ratio = settings.STOCK_RESERVED_RATIO
+    name, judged = sellable_figure(stock)
     conditions = {
         AlertKind.LOW_STOCK: (
-            is_low_stock(stock),
-            f"sellable {snapshot.sellable:f} below the minimum {minimum:f}",
+            is_low_stock(stock) and not in_alert_grace(stock),
+            f"{name} {judged:f} below the minimum {minimum:f}",
         ),
         AlertKind.HIGH_RESERVATION: (
             snapshot.physical > 0 and snapshot.reserved / snapshot.physical > Decimal(str(ratio)),

@@ -1,13 +1,22 @@
-"""What the stock app asks managers to look at, for the admin dashboard."""
+"""What the stock app asks managers to look at, for the admin dashboard: open alerts by kind."""
 
+from django.db.models import Count
 from django.urls import reverse
 
+from stock.models import AlertKind
 from stock.selectors import alerts_open
 
 
 def attention() -> list[dict]:
-    count = alerts_open().count()
-    if not count:
-        return []
-    url = reverse("admin:stock_stockalert_changelist") + "?resolved_at__isempty=1"
-    return [{"label": "Open stock alerts", "count": count, "url": url}]
+    """One item per kind of open alert (an import's new products are one line, not 400)."""
+    counts = dict(alerts_open().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    changelist = reverse("admin:stock_stockalert_changelist")
+    return [
+        {
+            "label": f"Stock alerts: {kind.label}",
+            "count": counts[kind],
+            "url": f"{changelist}?resolved_at__isempty=1&kind__exact={kind.value}",
+        }
+        for kind in AlertKind
+        if counts.get(kind)
+    ]

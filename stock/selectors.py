@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backoffice.models import Channel
-from catalog.models import Product
+from catalog.models import Product, ProductKind
 from stock.models import (
     FIGURE,
     ProductStock,
@@ -21,8 +21,11 @@ from stock.models import (
     WarehouseStock,
 )
 
+# --- low stock: what can be sold below the product's minimum ---------------------------------
+#: Kits are sold as far as they can be built: Xentral's `producible`, not their own sellable.
+KITS = (ProductKind.BOM, ProductKind.JIT)
 
-# --- low stock: sellable below the product's minimum -----------------------------------------
+
 def min_sellable(stock: ProductStock) -> Decimal:
     """The product's own minimum, else `STOCK_MIN_SELLABLE_DEFAULT`."""
     if stock.min_sellable is not None:
@@ -30,9 +33,21 @@ def min_sellable(stock: ProductStock) -> Decimal:
     return Decimal(str(settings.STOCK_MIN_SELLABLE_DEFAULT))
 
 
+def sellable_figure(stock: ProductStock) -> tuple[str, Decimal] | None:
+    """`(name, value)` of the figure judged against the minimum: `producible` for a BOM or JIT
+    product when Xentral reports it, else `sellable`; None for a product never read."""
+    snapshot = stock.latest
+    if snapshot is None:
+        return None
+    if stock.product.kind in KITS and snapshot.producible is not None:
+        return "producible", snapshot.producible
+    return "sellable", snapshot.sellable
+
+
 def is_low_stock(stock: ProductStock) -> bool:
-    """Sellable below the minimum; a product never read is not low (nothing is known)."""
-    return stock.latest is not None and stock.latest.sellable < min_sellable(stock)
+    """The judged figure below the minimum; a product never read is not low (nothing known)."""
+    judged = sellable_figure(stock)
+    return judged is not None and judged[1] < min_sellable(stock)
 
 
 def low_stock_q() -> Q:
@@ -40,7 +55,22 @@ def low_stock_q() -> Q:
     default = Value(
         Decimal(str(settings.STOCK_MIN_SELLABLE_DEFAULT)), output_field=DecimalField(**FIGURE)
     )
-    return Q(latest__sellable__lt=Coalesce(F("min_sellable"), default))
+    minimum = Coalesce(F("min_sellable"), default)
+    kit = Q(product__kind__in=KITS, latest__producible__isnull=False)
+    return (kit & Q(latest__producible__lt=minimum)) | (~kit & Q(latest__sellable__lt=minimum))
+
+
+def in_alert_grace(stock: ProductStock, *, now: datetime | None = None) -> bool:
+    """Within `STOCK_ALERT_GRACE_H` of the product's first snapshot: a product just created
+    (imported with no stock yet) is not low stock yet, so an import opens no flood of alerts."""
+    first = (
+        StockSnapshot.objects.filter(product_id=stock.product_id)
+        .order_by("taken_at")
+        .values_list("taken_at", flat=True)
+        .first()
+    )
+    grace = timedelta(hours=settings.STOCK_ALERT_GRACE_H)
+    return first is not None and (now or timezone.now()) - first < grace
 
 
 # --- stale: not confirmed by Xentral within the product's maximum age ------------------------

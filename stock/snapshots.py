@@ -62,6 +62,8 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
         ProductStock.objects.filter(pk=stock.pk).update(
             checked_at=now, list_checked_at=now, needs_refresh=False, stock_count_seen=seen
         )
+        # Unchanged figures still open a low-stock alert once the grace period is over.
+        alerts_evaluate(stock=stock, client=client)
         return None
     with transaction.atomic():
         snapshot = _snapshot_write(product=product, data=data, reservations=reservations, at=now)

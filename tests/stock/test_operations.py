@@ -48,6 +48,7 @@ def staff(client, django_user_model):
 
 def test_opening_an_alert_mails_the_configured_addresses_once(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 0
     settings.STOCK_ALERT_EMAILS = ["stock@example.com"]
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 2}})
     product = Product.objects.get(number="MUG")
@@ -61,6 +62,7 @@ def test_opening_an_alert_mails_the_configured_addresses_once(sandbox, settings)
 
 def test_no_mail_when_no_addresses_are_configured(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 0
     settings.STOCK_ALERT_EMAILS = []
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 2}})
     snapshot_take(product=Product.objects.get(number="MUG"))
@@ -70,6 +72,7 @@ def test_no_mail_when_no_addresses_are_configured(sandbox, settings):
 
 def test_per_product_minimum_overrides_the_default(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 0
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 20}})
     product = Product.objects.get(number="MUG")
     snapshot_take(product=product)
@@ -194,6 +197,7 @@ def test_refresh_now_action_reads_the_selected_products(sandbox, staff):
 
 def test_dashboard_counts_open_alerts(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 0
     assert dashboard.attention() == []
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 1}})
     snapshot_take(product=Product.objects.get(number="MUG"))

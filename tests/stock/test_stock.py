@@ -180,6 +180,7 @@ def test_priority_ordered_then_changed_then_stalest(sandbox):
 
 def test_alerts_open_and_resolve_by_themselves(sandbox, settings):
     settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 0
     seed(sandbox, {"name": "Mug", "number": "MUG", "stock": {"1": 2}})
     product = Product.objects.get(number="MUG")
     snapshot_take(product=product)

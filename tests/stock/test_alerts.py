@@ -1,0 +1,110 @@
+"""Alerts without floods: a grace period after a product's first snapshot, kits judged by what
+can be built, and the dashboard grouping open alerts by kind. Rows come from the factories."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.index import products_sync
+from catalog.models import Product, ProductKind
+from stock import dashboard
+from stock.alerts import alerts_evaluate
+from stock.models import AlertKind, ProductStock, StockAlert, StockSnapshot
+from stock.selectors import stocks_low
+from stock.snapshots import snapshot_take
+from tests.factories import ProductFactory, StockSnapshotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _thresholds(settings):
+    settings.STOCK_MIN_SELLABLE_DEFAULT = 5
+    settings.STOCK_ALERT_GRACE_H = 24
+
+
+def stock_of(number: str, *, physical, first_ago: timedelta, kind=ProductKind.SIMPLE, **figures):
+    """A product first read `first_ago`, whose latest snapshot (now) has these figures."""
+    product = ProductFactory(number=number, kind=kind)
+    StockSnapshotFactory(product=product, taken_at=timezone.now() - first_ago, physical=0)
+    latest = StockSnapshotFactory(product=product, physical=Decimal(physical), **figures)
+    return ProductStock.objects.create(product=product, latest=latest, parts=[])
+
+
+def open_kinds() -> dict[str, list[str]]:
+    alerts = StockAlert.objects.filter(resolved_at=None).order_by("product__number")
+    return {a.product.number: a.kind for a in alerts}
+
+
+def test_no_low_stock_alert_within_the_grace_period_of_the_first_snapshot():
+    new = stock_of("NEW", physical=0, first_ago=timedelta(hours=23))
+    old = stock_of("OLD", physical=0, first_ago=timedelta(hours=25))
+    alerts_evaluate(stock=new)
+    alerts_evaluate(stock=old)
+    assert open_kinds() == {"OLD": AlertKind.LOW_STOCK}
+
+
+def test_the_grace_period_is_a_setting(settings):
+    settings.STOCK_ALERT_GRACE_H = 1
+    stock = stock_of("NEW", physical=0, first_ago=timedelta(hours=2))
+    alerts_evaluate(stock=stock)
+    assert open_kinds() == {"NEW": AlertKind.LOW_STOCK}
+
+
+def test_unchanged_low_stock_opens_its_alert_when_the_grace_period_ends(sandbox, settings):
+    sandbox.seed(products=[{"name": "Mug", "number": "MUG", "stock": {"1": 2}}])
+    products_sync()
+    product = Product.objects.get(number="MUG")
+    snapshot_take(product=product)
+    assert open_kinds() == {}
+    StockSnapshot.objects.filter(product=product).update(
+        taken_at=timezone.now() - timedelta(hours=25)
+    )
+    assert snapshot_take(product=product) is None, "the figures did not change"
+    assert open_kinds() == {"MUG": AlertKind.LOW_STOCK}
+
+
+@pytest.mark.parametrize("kind", [ProductKind.BOM, ProductKind.JIT])
+def test_a_kit_that_can_be_built_is_not_low_stock(kind):
+    buildable = stock_of(
+        "KIT-11", kind=kind, physical=0, producible=Decimal(11), first_ago=timedelta(days=2)
+    )
+    short = stock_of(
+        "KIT-2", kind=kind, physical=40, producible=Decimal(2), first_ago=timedelta(days=2)
+    )
+    alerts_evaluate(stock=buildable)
+    alerts_evaluate(stock=short)
+    assert open_kinds() == {"KIT-2": AlertKind.LOW_STOCK}
+    alert = StockAlert.objects.get(product__number="KIT-2")
+    assert alert.details == "producible 2 below the minimum 5"
+
+
+def test_the_overview_filter_judges_kits_by_producible_too():
+    stock_of("KIT-11", kind=ProductKind.JIT, physical=0, producible=11, first_ago=timedelta(0))
+    stock_of("KIT-2", kind=ProductKind.JIT, physical=40, producible=2, first_ago=timedelta(0))
+    stock_of("PLAIN-0", physical=0, first_ago=timedelta(0))
+    low = stocks_low(ProductStock.objects.all())
+    assert sorted(low.values_list("product__number", flat=True)) == ["KIT-2", "PLAIN-0"]
+
+
+def test_dashboard_groups_open_alerts_by_kind():
+    for n in range(3):
+        alerts_evaluate(stock=stock_of(f"LOW-{n}", physical=0, first_ago=timedelta(days=2)))
+    busy = stock_of("BUSY", physical=20, reserved=Decimal(19), first_ago=timedelta(days=2))
+    alerts_evaluate(stock=busy)
+    changelist = reverse("admin:stock_stockalert_changelist")
+    assert dashboard.attention() == [
+        {
+            "label": "Stock alerts: Sellable below minimum",
+            "count": 4,
+            "url": f"{changelist}?resolved_at__isempty=1&kind__exact=low_stock",
+        },
+        {
+            "label": "Stock alerts: Most of the stock is reserved",
+            "count": 1,
+            "url": f"{changelist}?resolved_at__isempty=1&kind__exact=high_reservation_ratio",
+        },
+    ]
