@@ -110,10 +110,26 @@ def stocks_in_warehouse(
     )
 
 
+def warehouse_names() -> dict[str, str]:
+    """Xentral warehouse id -> its designation, for every warehouse cached."""
+    return dict(Warehouse.objects.values_list("xentral_id", "designation"))
+
+
+def sales_channel_names() -> dict[str, str]:
+    """Xentral sales channel id -> the hub channels that sell through it (Xentral's own sales
+    channel names are not cached)."""
+    names: dict[str, list[str]] = {}
+    for sales_channel_id, name in Channel.objects.exclude(sales_channel_id="").values_list(
+        "sales_channel_id", "name"
+    ):
+        names.setdefault(sales_channel_id, []).append(name)
+    return {key: ", ".join(sorted(value)) for key, value in names.items()}
+
+
 def warehouse_choices() -> list[tuple[str, str]]:
     """`(xentral id, designation)` of every warehouse known, cached or only seen in
     snapshots (before, or without, a warehouse sync), in id order."""
-    names = dict(Warehouse.objects.values_list("xentral_id", "designation"))
+    names = warehouse_names()
     seen = WarehouseStock.objects.values_list("warehouse_id", flat=True).distinct()
     ids = sorted(set(names) | set(seen), key=lambda i: (len(i), i))
     return [(i, names.get(i, f"#{i}")) for i in ids]

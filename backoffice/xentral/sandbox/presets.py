@@ -82,10 +82,20 @@ def _seed_customer(state: SandboxState, fields: dict) -> dict:
     return customer
 
 
+def _demo_sales_channels(index: int) -> list[dict]:
+    """Sales channel 1's stock settings of a demo article: a fixed pseudo stock on every tenth,
+    a correction (a safety margin) on every fourth, none on the rest."""
+    if index % 10 == 1:
+        return [{"id": "1", "pseudo": 10, "correction": None}]
+    if index % 4 == 0:
+        return [{"id": "1", "pseudo": None, "correction": -2}]
+    return []
+
+
 def seed_demo(state: SandboxState) -> dict:
     """ART-001...ART-200 in warehouses 1-3, the matrix product SHIRT with size/colour variants,
-    the kit KIT-001, payment and shipping methods, a known customer, sales channel 1 and
-    external reference target 1."""
+    the kit KIT-001, payment and shipping methods, a known customer, sales channel 1 (with
+    pseudo stock or a correction on some articles) and external reference target 1."""
     if state.product_by_number("ART-001"):
         return {"status": "already seeded"}
     while len(state.data["warehouses"]) < 3:
@@ -101,6 +111,7 @@ def seed_demo(state: SandboxState) -> dict:
                 "salesTax": "reduced" if index % 10 == 0 else "standard",
                 "isStockItem": True,
                 "stock": {"1": 20 + index % 30, "2": index % 7, "3": 5 if index % 3 == 0 else 0},
+                "salesChannels": _demo_sales_channels(index),
             }
         )
     products.append(
