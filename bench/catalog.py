@@ -83,7 +83,7 @@ def main() -> None:
 
         sandbox.clear_requests()
         started = time.perf_counter()
-        first = import_create(content=content, filename="bench.csv")
+        first = import_create(run_now=True, content=content, filename="bench.csv")
         dry_run_calls = len(sandbox.requests())
         import_apply(product_import=first, run_now=True)
         elapsed = time.perf_counter() - started
@@ -101,7 +101,7 @@ def main() -> None:
         needed = {"simple": 4, "matrix parent": 2, "variant": 3 + 1 / 6, "bom kit": 4}
 
         sandbox.clear_requests()
-        second = import_create(content=content, filename="bench.csv")
+        second = import_create(run_now=True, content=content, filename="bench.csv")
         import_apply(product_import=second, run_now=True)
         second_log = sandbox.requests()
     finally:

@@ -101,11 +101,10 @@ class ProductImportAdmin(admin.ModelAdmin):
             '<div class="hub-progress" style="width:160px;background:#eee;border-radius:3px">'
             '<div style="width:{}%;background:#417690;color:#fff;padding:0 4px;'
             'border-radius:3px;white-space:nowrap">{}%</div></div>'
-            "<small>{} of {} rows, {} calls, about {} s left</small>",
+            "<small>{}, {} calls, about {} s left</small>",
             progress["percent"],
             progress["percent"],
-            progress["finished"],
-            progress["rows"],
+            progress["summary"],
             progress["calls_used"],
             progress["seconds_left"],
         )
@@ -130,12 +129,12 @@ class ProductImportAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 product_import = import_create(
-                    content=upload.read(), filename=upload.name, user=request.user
+                    content=upload.file, filename=upload.name, user=request.user
                 )
             except CatalogFileError as exc:
                 file_errors = exc.errors
             else:
-                self.message_user(request, "Dry run ready: check the rows, then apply.")
+                self.message_user(request, "Dry run running: this page shows its progress.")
                 return redirect("admin:catalog_productimport_change", product_import.pk)
         context = {
             **self.admin_site.each_context(request),

@@ -1,18 +1,25 @@
-"""Catalog API: upload a catalog (dry run), apply it, follow its progress; resolve products."""
+"""Catalog API: upload a catalog (checked and stored; its dry run runs as a job), apply it,
+follow its progress; resolve products."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from backoffice.api.schema import AUTH, problems
 from catalog.errors import ImportNotApplicable
 from catalog.imports.apply import import_apply
 from catalog.imports.dry_run import import_create
 from catalog.models import ImportStatus, ProductImport
 from catalog.parsing import CatalogFileError
 from catalog.selectors import import_progress, product_resolve
+from catalog.serializers import (
+    CatalogJsonSerializer,
+    CatalogUploadSerializer,
+    ImportSerializer,
+    ResolvedProductSerializer,
+)
 
 
 def import_representation(product_import: ProductImport, request) -> dict:
@@ -47,13 +54,26 @@ def _file_problem(exc: CatalogFileError) -> Response:
     errors = [
         {
             "field": f"row {e['row']}.{e['column']}" if e["row"] else e["column"],
-            "code": "invalid_file",
+            "code": exc.code,
             "message": e["message"],
         }
         for e in exc.errors
     ]
+    if exc.code == "too_large":
+        return problem_response(
+            status_code=413, title="Catalog file too large", detail=str(exc), errors=errors
+        )
     return problem_response(
         status_code=400, title="The catalog file cannot be imported", errors=errors
+    )
+
+
+def _no_file() -> Response:
+    message = "Send the catalog as 'file'."
+    return problem_response(
+        status_code=400,
+        title="No file",
+        errors=[{"field": "file", "code": "required", "message": message}],
     )
 
 
@@ -62,27 +82,32 @@ class ImportCollection(APIView):
     parser_classes = [parsers.MultiPartParser, parsers.JSONParser]
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {"file": {
-            "type": "string", "format": "binary"}}}, "application/json": OpenApiTypes.OBJECT},
-        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
-        summary="Upload a catalog (CSV or JSON) and get its dry run",
+        operation_id="catalog_imports_create",
+        request={
+            "multipart/form-data": CatalogUploadSerializer,
+            "application/json": CatalogJsonSerializer,
+        },
+        responses={
+            202: OpenApiResponse(
+                ImportSerializer,
+                description="Checked and stored; the dry run runs in the background "
+                "(`status` pending, `progress.summary` says how far)",
+            ),
+            **problems(
+                400, 413, 415, *AUTH,
+                d400="The file cannot be imported: `errors` name row and column "
+                "(`row 3.sales_price`), or it has more rows than allowed (`too_many_rows`)",
+                d413="The file is larger than the limit (20 MB by default)",
+            ),
+        },
+        summary="Upload a catalog (CSV or JSON); its dry run runs as a background job",
     )  # fmt: skip
     def post(self, request):
         if request.content_type.startswith("multipart/"):
             upload = request.FILES.get("file")
             if upload is None:
-                return problem_response(
-                    status_code=400,
-                    title="No file",
-                    errors=[
-                        {
-                            "field": "file",
-                            "code": "required",
-                            "message": "Send the catalog as 'file'.",
-                        }
-                    ],
-                )
-            content, filename = upload.read(), upload.name
+                return _no_file()
+            content, filename = upload.file, upload.name or "catalog.csv"
         elif request.content_type.startswith("application/json"):
             content, filename = request.body, "catalog.json"
         else:
@@ -96,36 +121,58 @@ class ImportCollection(APIView):
             )
         except CatalogFileError as exc:
             return _file_problem(exc)
-        return Response(import_representation(product_import, request), status=201)
+        body = import_representation(product_import, request)
+        return Response(body, status=202, headers={"Location": body["links"]["self"]})
 
 
 def _own_import(request, import_id) -> ProductImport | None:
     return ProductImport.objects.filter(pk=import_id, channel=request.user.channel).first()
 
 
-def _not_found() -> Response:
-    return problem_response(status_code=404, title="No such import")
+def _not_found(import_id) -> Response:
+    return problem_response(
+        status_code=404,
+        title="No such import",
+        errors=[{"field": "import_id", "code": "not_found", "message": f"No import {import_id}"}],
+    )
 
 
 class ImportDetail(APIView):
     required_scope = "catalog:write"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Status, counts, rows, progress")
+    @extend_schema(
+        operation_id="catalog_imports_retrieve",
+        responses={200: ImportSerializer, **problems(404, *AUTH)},
+        summary="Status, counts, rows and progress of the dry run or the apply",
+    )
     def get(self, request, import_id):
         product_import = _own_import(request, import_id)
         if product_import is None:
-            return _not_found()
+            return _not_found(import_id)
         return Response(import_representation(product_import, request))
 
 
 class ImportApply(APIView):
     required_scope = "catalog:write"
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT}, summary="Apply the import")
+    @extend_schema(
+        operation_id="catalog_imports_apply",
+        request=None,
+        responses={
+            202: OpenApiResponse(
+                ImportSerializer, description="Applying (asking again while it runs answers this)"
+            ),
+            **problems(
+                404, 409, *AUTH,
+                d409="The dry run is still running, or the import was applied already",
+            ),
+        },
+        summary="Apply the import's dry run to Xentral",
+    )  # fmt: skip
     def post(self, request, import_id):
         product_import = _own_import(request, import_id)
         if product_import is None:
-            return _not_found()
+            return _not_found(import_id)
         try:
             product_import = import_apply(
                 product_import=product_import, channel=request.user.channel
@@ -134,8 +181,12 @@ class ImportApply(APIView):
             if exc.status == ImportStatus.APPLYING:
                 # Asking again while it runs is harmless: the answer is its progress.
                 return Response(import_representation(product_import, request), status=202)
-            return problem_response(status_code=409, title="The import was applied already",
-                                    detail=str(exc))  # fmt: skip
+            title = (
+                "The dry run is still running"
+                if exc.status == ImportStatus.PENDING
+                else "The import was applied already"
+            )
+            return problem_response(status_code=409, title=title, detail=str(exc))
         return Response(
             import_representation(product_import, request),
             status=status.HTTP_202_ACCEPTED,
@@ -147,15 +198,23 @@ class Resolve(APIView):
     required_scope = "catalog:read"
 
     @extend_schema(
+        operation_id="catalog_resolve",
         parameters=[
             OpenApiParameter("target", str, description="External-reference target id"),
             OpenApiParameter("number", str, description="Foreign number (with target)"),
             OpenApiParameter("sku", str),
             OpenApiParameter("ean", str),
         ],
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={
+            200: ResolvedProductSerializer,
+            **problems(
+                400, 404, *AUTH,
+                d400="Not exactly one of target+number, sku or ean",
+                d404="No product matches",
+            ),
+        },
         summary="Resolve a foreign number, SKU or EAN to the Xentral product (no Xentral call)",
-    )
+    )  # fmt: skip
     def get(self, request):
         query = request.query_params
         given = [k for k in ("number", "sku", "ean") if query.get(k)]

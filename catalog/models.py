@@ -94,6 +94,7 @@ class ProductIndexSync(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Dry run running"
     CHECKED = "checked", "Dry run ready"
     APPLYING = "applying", "Applying"
     DONE = "done", "Done"
@@ -101,6 +102,7 @@ class ImportStatus(models.TextChoices):
 
 
 class RowAction(models.TextChoices):
+    UNCHECKED = "unchecked", "Not checked yet"
     CREATE = "create", "Create"
     UPDATE = "update", "Update"
     UNCHANGED = "unchanged", "Unchanged"
@@ -148,6 +150,8 @@ class ProductImport(models.Model):
         max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKED
     )
     calls_used = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0, help_text="Rows in the uploaded file.")
+    rows_checked = models.PositiveIntegerField(default=0, help_text="Rows the dry run classified.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +161,20 @@ class ProductImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'import'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportFile(models.Model):
+    """An uploaded catalog file waiting for its dry run; the database holds it so a worker on
+    another host reads it, and the dry run deletes it once its rows are stored."""
+
+    product_import = models.OneToOneField(
+        ProductImport, primary_key=True, on_delete=models.CASCADE, related_name="file"
+    )
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"file of {self.product_import_id} ({self.size} bytes)"
 
 
 class ImportRow(models.Model):
@@ -185,6 +203,7 @@ class ImportRow(models.Model):
 
 
 class ImportEventKind(models.TextChoices):
+    CHECKED = "checked", "Dry run done"
     APPLIED = "applied", "Apply started"
     RERUN = "rerun", "Failed rows re-run"
     FINISHED = "finished", "Finished"

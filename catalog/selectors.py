@@ -4,7 +4,16 @@ from django.conf import settings
 from django.db.models import Count, Sum
 
 from backoffice.app_hooks import app_modules
-from catalog.models import ExternalReference, Product, ProductImport, ProductKind, RowStatus
+from backoffice.xentral.params import MAX_PAGE_SIZE
+from catalog.models import (
+    ExternalReference,
+    ImportStatus,
+    Product,
+    ProductImport,
+    ProductKind,
+    RowAction,
+    RowStatus,
+)
 
 MAPPABLE_KINDS = (ProductKind.SIMPLE, ProductKind.VARIANT, ProductKind.BOM, ProductKind.JIT)
 
@@ -30,6 +39,9 @@ def product_resolve(*, target_id: str = "", number: str = "", sku: str = "", ean
 
 
 def import_progress(product_import: ProductImport) -> dict:
+    """How far the dry run (while pending) or the apply has come, with a one-line summary."""
+    if product_import.status == ImportStatus.PENDING:
+        return _dry_run_progress(product_import)
     counts = dict(
         product_import.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
@@ -42,8 +54,10 @@ def import_progress(product_import: ProductImport) -> dict:
     done_calls = worked.aggregate(calls=Sum("calls"))["calls"] or 0
     per_row = done_calls / worked.count() if worked.exists() else 4.0
     remaining = counts.get(RowStatus.PENDING, 0)
-    per_minute = settings.XENTRAL_RATE_LIMIT * settings.XENTRAL_BUDGET_SHARES["catalog"]
-    per_minute *= 60 / settings.XENTRAL_RATE_WINDOW_S
+    if product_import.status == ImportStatus.CHECKED:
+        summary = f"Dry run ready: {total} rows, {actions.get(RowAction.ERROR, 0)} with errors"
+    else:
+        summary = f"{product_import.get_status_display()}: {finished} of {total} rows"
     return {
         "rows": total,
         "finished": finished,
@@ -51,8 +65,32 @@ def import_progress(product_import: ProductImport) -> dict:
         "by_status": counts,
         "by_action": actions,
         "calls_used": product_import.calls_used,
-        "seconds_left": round(remaining * per_row / per_minute * 60) if remaining else 0,
+        "seconds_left": round(remaining * per_row / _catalog_calls_per_minute() * 60)
+        if remaining
+        else 0,
+        "summary": summary,
     }
+
+
+def _dry_run_progress(product_import: ProductImport) -> dict:
+    total, checked = product_import.row_count, product_import.rows_checked
+    # Unknown numbers are looked up 50 to a call; the estimate assumes every number is unknown.
+    lookups = (total - checked) / MAX_PAGE_SIZE
+    return {
+        "rows": total,
+        "finished": checked,
+        "percent": round(100 * checked / total) if total else 100,
+        "by_status": {},
+        "by_action": {},
+        "calls_used": product_import.calls_used,
+        "seconds_left": round(lookups / _catalog_calls_per_minute() * 60),
+        "summary": f"Dry run running: {checked} of {total} rows",
+    }
+
+
+def _catalog_calls_per_minute() -> float:
+    per_minute = settings.XENTRAL_RATE_LIMIT * settings.XENTRAL_BUDGET_SHARES["catalog"]
+    return per_minute * 60 / settings.XENTRAL_RATE_WINDOW_S
 
 
 def mapping_health(*, target_id: str = "") -> list[dict]:

@@ -2,17 +2,20 @@
 
 from django.urls import re_path
 
+from backoffice.api.paths import UUID
 from catalog import api
+
+IMPORT_ID = rf"(?P<import_id>{UUID})"
 
 urlpatterns = [
     re_path(r"^imports/?$", api.ImportCollection.as_view(), name="catalog-imports"),
     re_path(
-        r"^imports/(?P<import_id>[0-9a-f-]{36})/?$",
+        rf"^imports/{IMPORT_ID}/?$",
         api.ImportDetail.as_view(),
         name="catalog-import",
     ),
     re_path(
-        r"^imports/(?P<import_id>[0-9a-f-]{36})/apply/?$",
+        rf"^imports/{IMPORT_ID}/apply/?$",
         api.ImportApply.as_view(),
         name="catalog-import-apply",
     ),

@@ -2,10 +2,12 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from backoffice.api.schema import AUTH, problems
 from orders import selectors
 from orders.models import OrderStatus
 from orders.serializers import (
@@ -29,7 +31,10 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 ORDER_SCOPES = {"POST": "orders:write", "GET": "orders:read"}
-PROBLEM = OpenApiResponse(description="application/problem+json with `errors`")
+
+
+class OrderListSerializer(serializers.Serializer):
+    data = OrderSerializer(many=True, help_text="Newest first, at most 200")
 
 
 class OrderListView(APIView):
@@ -42,14 +47,17 @@ class OrderListView(APIView):
             201: OrderSerializer,
             200: OpenApiResponse(OrderSerializer, description="Replay of the same payload"),
             202: OpenApiResponse(OrderSerializer, description="Accepted, not created yet"),
-            400: PROBLEM,
-            401: PROBLEM,
-            403: PROBLEM,
-            409: PROBLEM,
-            413: PROBLEM,
-            415: PROBLEM,
-            422: PROBLEM,
-            429: PROBLEM,
+            **problems(
+                400,
+                409,
+                413,
+                415,
+                422,
+                *AUTH,
+                d409="The reference exists with another payload (`existing_order` holds it)",
+                d422="The order cannot be created (unknown SKU, customer not found, ...); "
+                "`order` holds it",
+            ),
         },
         summary="Submit an order for Xentral",
     )
@@ -100,7 +108,7 @@ class OrderListView(APIView):
             OpenApiParameter("reference", str, description="Exact reference"),
             OpenApiParameter("status", str, enum=OrderStatus.values),
         ],
-        responses={200: OrderSerializer(many=True), 401: PROBLEM, 403: PROBLEM},
+        responses={200: OrderListSerializer, **problems(400, *AUTH, d400="Unknown `status`")},
         summary="The channel's orders",
     )
     def get(self, request):
@@ -126,7 +134,7 @@ class OrderDetailView(APIView):
 
     @extend_schema(
         operation_id="orders_retrieve",
-        responses={200: OrderSerializer, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={200: OrderSerializer, **problems(404, *AUTH)},
         summary="One order of the channel",
     )
     def get(self, request, id):

@@ -2,11 +2,12 @@
 
 from django.urls import re_path
 
+from backoffice.api.paths import UUID
 from orders.api import OrderDetailView, OrderListView
 
 app_name = "orders"
 
-ORDER_ID = r"(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+ORDER_ID = rf"(?P<id>{UUID})"
 
 urlpatterns = [
     re_path(r"^orders$", OrderListView.as_view(), name="order-list"),

@@ -1,11 +1,11 @@
 """Stock API for channels: available-to-promise, answered from the hub's tables only."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from backoffice.api.schema import AUTH, problems
 from backoffice.models import Scope
 from stock.selectors import available_for_channel, stocks_by_sku
 from stock.serializers import StockListSerializer, StockSerializer
@@ -37,9 +37,20 @@ class StockList(APIView):
     required_scope = Scope.STOCK_READ
 
     @extend_schema(
-        parameters=[OpenApiParameter("sku", str, description="Comma-separated SKUs, at most 100")],
+        parameters=[
+            OpenApiParameter(
+                "sku",
+                str,
+                required=True,
+                description=f"Comma-separated SKUs, at most {MAX_SKUS}",
+                pattern=r"[^,\s]",
+            )
+        ],
         operation_id="stock_list",
-        responses={200: StockListSerializer, 400: OpenApiTypes.OBJECT},
+        responses={
+            200: StockListSerializer,
+            **problems(400, *AUTH, d400=f"No SKU given, or more than {MAX_SKUS}"),
+        },
         summary="Stock of several SKUs; unknown ones are listed under `unknown`",
     )
     def get(self, request):
@@ -87,7 +98,7 @@ class StockDetail(APIView):
 
     @extend_schema(
         operation_id="stock_detail",
-        responses={200: StockSerializer, 404: OpenApiTypes.OBJECT},
+        responses={200: StockSerializer, **problems(404, *AUTH, d404="No stock known for the SKU")},
         summary="Stock of one SKU",
     )
     def get(self, request, sku):

@@ -49,6 +49,8 @@ class HasScope(permissions.BasePermission):
         principal = request.user
         if not isinstance(principal, ChannelPrincipal):
             raise exceptions.NotAuthenticated("Send 'Authorization: Bearer <API key>'.")
+        if request.method.lower() not in (m.lower() for m in view.allowed_methods):
+            return True  # the view answers 405 Method Not Allowed; there is nothing to guard
         required = getattr(view, "required_scopes", {}).get(request.method) or getattr(
             view, "required_scope", None
         )

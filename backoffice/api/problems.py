@@ -1,10 +1,15 @@
 """RFC 9457 problem responses: every API error is `application/problem+json` with `errors`."""
 
+import json
+from http import HTTPStatus
 from typing import Any
 
+from django.http import HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from backoffice.api.parsers import InvalidJSON
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -16,6 +21,19 @@ _CODE_BY_DRF = {
 }
 
 
+def problem_body(
+    *, status_code: int, title: str, detail: str = "", errors: list | None = None, **extra: Any
+) -> dict:
+    return {
+        "type": f"https://xentral-hub.invalid/problems/{status_code}",
+        "title": title,
+        "status": status_code,
+        "detail": detail or title,
+        "errors": errors or [],
+        **extra,
+    }
+
+
 def problem_response(
     *,
     status_code: int,
@@ -25,15 +43,17 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body = {
-        "type": f"https://xentral-hub.invalid/problems/{status_code}",
-        "title": title,
-        "status": status_code,
-        "detail": detail or title,
-        "errors": errors or [],
-        **extra,
-    }
+    body = problem_body(status_code=status_code, title=title, detail=detail, errors=errors, **extra)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_http_response(
+    *, status_code: int, title: str = "", detail: str = "", errors: list | None = None
+) -> HttpResponse:
+    """The same body as a plain Django response, for answers outside DRF views (middleware)."""
+    title = title or HTTPStatus(status_code).phrase
+    body = problem_body(status_code=status_code, title=title, detail=detail, errors=errors)
+    return HttpResponse(json.dumps(body), status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -69,6 +89,13 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After")}
+    if isinstance(exc, InvalidJSON):
+        return problem_response(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            title="Invalid JSON",
+            detail="The body holds values the API refuses; see errors.",
+            errors=exc.errors,
+        )
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(
             status_code=status.HTTP_400_BAD_REQUEST,

@@ -60,6 +60,8 @@ def import_apply(
 
 
 def _refusal(product_import: ProductImport) -> str:
+    if product_import.status == ImportStatus.PENDING:
+        return "The dry run is still running; apply the import once it is ready."
     if product_import.status == ImportStatus.APPLYING:
         return "The import is being applied already; this page shows its progress."
     if product_import.status == ImportStatus.DONE_WITH_ERRORS:

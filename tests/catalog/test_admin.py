@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from django_q.models import OrmQ
 
 from catalog.imports.apply import import_run_chunk
+from catalog.imports.dry_run import import_dry_run_step
 from catalog.models import ExternalReference, ImportEventKind, ProductImport, RowStatus
 from catalog.parsing import normalise_rows
 from orders.serializers import validated_payload
@@ -51,7 +52,14 @@ def test_upload_shows_the_dry_run_and_apply_runs_it(staff, sandbox):
         response = staff.post(reverse("admin:catalog_upload"), {"file": upload}, follow=True)
     assert response.status_code == 200
     product_import = ProductImport.objects.get()
-    html = response.content.decode()
+    assert "Dry run running: 0 of 6 rows" in response.content.decode()
+    assert sandbox.requests() == [], "the upload request asks Xentral nothing"
+
+    while import_dry_run_step(import_id=product_import.pk):
+        pass
+    page = staff.get(reverse("admin:catalog_productimport_change", args=[product_import.pk]))
+    html = page.content.decode()
+    assert "Dry run ready: 6 rows, 0 with errors" in html
     assert "HOODIE-S-BLACK" in html
     assert "Apply to Xentral" in html
     assert sandbox.requests(method="POST") == []

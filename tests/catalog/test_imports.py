@@ -10,7 +10,7 @@ import requests
 
 from catalog.imports import apply
 from catalog.imports.apply import import_apply, import_rerun_failed, import_run_chunk
-from catalog.imports.dry_run import import_create
+from catalog.imports.dry_run import import_create, import_dry_run_step
 from catalog.models import (
     CatalogEntry,
     ExternalReference,
@@ -43,13 +43,28 @@ def upload_csv(hub, content: bytes, name="catalog.csv"):
     return hub.post(f"{hub.base}/imports", files={"file": (name, content, "text/csv")})
 
 
+def run_dry_run(import_id: str) -> None:
+    """What the django-q2 worker does with the upload's queued dry run (step after step)."""
+    while import_dry_run_step(import_id=import_id):
+        pass
+
+
+def upload_checked(hub, content: bytes, name="catalog.csv"):
+    """Upload (answered pending), let the worker run the dry run, then read the import."""
+    response = upload_csv(hub, content, name)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "pending"
+    run_dry_run(response.json()["id"])
+    return hub.get(response.headers["Location"])
+
+
 def by_number(state, collection="products"):
     return {p["number"]: p for p in state[collection]}
 
 
 def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
-    response = upload_csv(hub, (SAMPLES / "catalog.csv").read_bytes())
-    assert response.status_code == 201, response.text
+    response = upload_checked(hub, (SAMPLES / "catalog.csv").read_bytes())
+    assert response.status_code == 200, response.text
     body = response.json()
     assert {r["number"]: r["action"] for r in body["rows"]} == {
         "MUG-001": "create", "TEA-001": "create", "HOODIE": "create",
@@ -102,7 +117,8 @@ def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
 def test_json_import_is_the_same_as_csv(hub, sandbox):
     response = hub.post(f"{hub.base}/imports", data=(SAMPLES / "catalog.json").read_bytes(),
                         headers={"Content-Type": "application/json"})  # fmt: skip
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
+    run_dry_run(response.json()["id"])
     import_apply(product_import=ProductImport.objects.get(pk=response.json()["id"]), run_now=True)
     assert set(by_number(sandbox.state())) == {
         "MUG-001", "TEA-001", "HOODIE", "HOODIE-S-BLACK", "HOODIE-M-BLACK", "GIFT-SET",
@@ -111,10 +127,10 @@ def test_json_import_is_the_same_as_csv(hub, sandbox):
 
 def test_second_run_of_the_same_file_is_unchanged_and_costs_no_calls(hub, sandbox):
     content = (SAMPLES / "catalog.csv").read_bytes()
-    first = import_create(content=content, filename="a.csv")
+    first = import_create(run_now=True, content=content, filename="a.csv")
     import_apply(product_import=first, run_now=True)
     sandbox.clear_requests()
-    second = import_create(content=content, filename="a.csv")
+    second = import_create(run_now=True, content=content, filename="a.csv")
     assert set(second.rows.values_list("action", flat=True)) == {RowAction.UNCHANGED}
     import_apply(product_import=second, run_now=True)
     assert sandbox.requests() == []
@@ -123,9 +139,11 @@ def test_second_run_of_the_same_file_is_unchanged_and_costs_no_calls(hub, sandbo
 
 def test_changed_row_patches_only_what_changed(hub, sandbox):
     content = b"number,name,ean,sales_price\nA-1,Alpha,111,10\n"
-    import_apply(product_import=import_create(content=content), run_now=True)
+    import_apply(product_import=import_create(run_now=True, content=content), run_now=True)
     sandbox.clear_requests()
-    changed = import_create(content=b"number,name,ean,sales_price\nA-1,Alpha v2,111,10\n")
+    changed = import_create(
+        run_now=True, content=b"number,name,ean,sales_price\nA-1,Alpha v2,111,10\n"
+    )
     assert changed.rows.get().action == RowAction.UPDATE
     import_apply(product_import=changed, run_now=True)
     [patch] = sandbox.requests(method="PATCH")
@@ -135,7 +153,7 @@ def test_changed_row_patches_only_what_changed(hub, sandbox):
 
 def test_resume_after_a_crash_creates_nothing_twice(hub, sandbox, monkeypatch):
     content = (SAMPLES / "catalog.csv").read_bytes()
-    product_import = import_create(content=content)
+    product_import = import_create(run_now=True, content=content)
     real_apply_extras = apply.apply_extras
     calls = {"n": 0}
 
@@ -165,7 +183,7 @@ def test_resume_after_a_crash_creates_nothing_twice(hub, sandbox, monkeypatch):
 
 
 def test_a_create_whose_answer_was_lost_is_found_by_number_on_resume(hub, sandbox):
-    product_import = import_create(content=b"number,name\nLOST-1,Lost answer\n")
+    product_import = import_create(run_now=True, content=b"number,name\nLOST-1,Lost answer\n")
     sandbox.faults(failNext=[{"method": "POST", "path": "/api/v2/products", "drop": True}])
     import_apply(product_import=product_import, run_now=True)
     row = product_import.rows.get()
@@ -179,7 +197,7 @@ def test_a_create_whose_answer_was_lost_is_found_by_number_on_resume(hub, sandbo
 
 def test_409_binds_to_the_existing_product(hub, sandbox):
     [existing] = sandbox.seed(products=[{"name": "Already there", "number": "DUP-1"}])["products"]
-    product_import = import_create(content=b"number,name\nDUP-1,Already there\n")
+    product_import = import_create(run_now=True, content=b"number,name\nDUP-1,Already there\n")
     # The index did not know it, but the dry run asked Xentral: it is an update.
     assert product_import.rows.get().action == RowAction.UPDATE
     ImportRow.objects.filter(product_import=product_import).update(
@@ -195,7 +213,7 @@ def test_409_binds_to_the_existing_product(hub, sandbox):
 
 def test_rerun_retries_only_failed_rows(hub, sandbox):
     content = b"number,name,sales_price\nR-1,One,5\nR-2,Two,6\n"
-    product_import = import_create(content=content)
+    product_import = import_create(run_now=True, content=content)
     sandbox.faults(failNext=[{"method": "POST", "path": "/api/v3/salesPrices", "status": 400}])
     import_apply(product_import=product_import, run_now=True)
     rows = {r.number: r for r in product_import.rows.all()}
@@ -217,8 +235,8 @@ def test_a_gross_price_in_a_category_without_a_rate_is_a_row_error(hub, sandbox,
         b"GROSS-1,Gross,reduced,5.35,gross\n"
         b"GROSS-2,Gross standard,,11.90,gross\n"
     )
-    response = upload_csv(hub, content)
-    assert response.status_code == 201, response.text
+    response = upload_checked(hub, content)
+    assert response.status_code == 200, response.text
     rows = {r["number"]: r for r in response.json()["rows"]}
     assert rows["GROSS-1"]["action"] == "error"
     assert rows["GROSS-1"]["errors"] == [
@@ -233,7 +251,7 @@ def test_a_gross_price_in_a_category_without_a_rate_is_a_row_error(hub, sandbox,
 
 
 def test_an_applied_import_cannot_be_applied_again(hub, sandbox):
-    created = upload_csv(hub, b"number,name,sales_price\nTWICE-1,Twice,5\n").json()
+    created = upload_checked(hub, b"number,name,sales_price\nTWICE-1,Twice,5\n").json()
     apply_url = f"{hub.base}/imports/{created['id']}/apply"
     assert hub.post(apply_url).status_code == 202
     again = hub.post(apply_url)
@@ -253,6 +271,7 @@ def test_an_applied_import_cannot_be_applied_again(hub, sandbox):
     assert product_import.status == ImportStatus.DONE
     events = list(product_import.events.values_list("kind", "channel"))
     assert events == [
+        (ImportEventKind.CHECKED, None),
         (ImportEventKind.APPLIED, hub.channel.pk),
         (ImportEventKind.FINISHED, None),
     ]
@@ -266,8 +285,8 @@ def test_business_faults_mark_only_their_rows(hub, sandbox):
         b"ORPHAN,Orphan variant,,NO-PARENT,S,\n"
         b"KIT,Kit,,,,NOPE*2\n"
     )
-    response = upload_csv(hub, content)
-    assert response.status_code == 201
+    response = upload_checked(hub, content)
+    assert response.status_code == 200
     rows = {r["number"]: r for r in response.json()["rows"]}
     assert rows["OK-1"]["action"] == "create"
     assert rows["BAD-TAX"]["errors"] == ["sales_tax 'luxury' is not standard, reduced or free."]
@@ -314,7 +333,7 @@ def test_imports_belong_to_their_channel(hub, live_server):
 def test_resolve_answers_from_the_hub_without_calling_xentral(hub, sandbox):
     import_apply(
         product_import=import_create(
-            content=b"number,name,ean,external_references\nR-1,Res,999,1:F-1\n"
+            content=b"number,name,ean,external_references\nR-1,Res,999,1:F-1\n", run_now=True
         ),
         run_now=True,
     )
@@ -338,7 +357,10 @@ def test_resolve_answers_from_the_hub_without_calling_xentral(hub, sandbox):
 
 
 def test_entries_remember_what_was_applied(hub, sandbox):
-    import_apply(product_import=import_create(content=b"number,name\nE-1,Entry\n"), run_now=True)
+    import_apply(
+        product_import=import_create(run_now=True, content=b"number,name\nE-1,Entry\n"),
+        run_now=True,
+    )
     entry = CatalogEntry.objects.get(number="E-1")
     assert entry.applied_data["name"] == "Entry"
     assert json.dumps(entry.applied_data)
@@ -346,9 +368,11 @@ def test_entries_remember_what_was_applied(hub, sandbox):
 
 def test_a_foreign_number_of_another_product_fails_only_that_row(hub, sandbox):
     first = b"number,name,external_references\nFIRST,First,1:F-1\n"
-    import_apply(product_import=import_create(content=first), run_now=True)
+    import_apply(product_import=import_create(run_now=True, content=first), run_now=True)
     sandbox.clear_requests()
-    second = import_create(content=b"number,name,external_references\nSECOND,Second,1:F-1\n")
+    second = import_create(
+        run_now=True, content=b"number,name,external_references\nSECOND,Second,1:F-1\n"
+    )
     import_apply(product_import=second, run_now=True)
     row = second.rows.get()
     assert row.status == RowStatus.FAILED

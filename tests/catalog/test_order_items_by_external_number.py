@@ -20,7 +20,7 @@ def test_order_item_by_external_number_becomes_the_mapped_product(sandbox):
         shippingMethods=[{"type": "dhl", "designation": "DHL"}],
     )
     content = b"number,name,external_references\nMUG-1,Mug,1:SHOP-MUG\n"
-    import_apply(product_import=import_create(content=content), run_now=True)
+    import_apply(product_import=import_create(run_now=True, content=content), run_now=True)
     mug_id = next(p["id"] for p in sandbox.state()["products"] if p["number"] == "MUG-1")
     channel, _ = channel_with_key()
     sandbox.clear_requests()

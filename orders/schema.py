@@ -1,0 +1,75 @@
+"""OpenAPI rules of the order payload that its serializers check in `validate()` and in their
+decimal fields, so a request valid under the schema is one the API accepts."""
+
+from copy import deepcopy
+
+from orders.serializers import MAX_ITEMS
+
+TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
+# Decimals are strings of at most 10 integer and 4 decimal places; a quantity is above zero.
+POSITIVE_QUANTITY = r"^(0*[1-9][0-9]{0,9}(\.[0-9]{1,4})?|0{0,10}\.[0-9]{0,3}[1-9])$"
+PRICE = r"^[0-9]{1,10}(\.[0-9]{1,4})?$"
+
+
+def order_request_rules(result, generator, request, public):
+    """Postprocessing hook: an item names `sku`, or `external_number` with `target`; a customer
+    has a `number`, or an `email` and the address; at least one item, at most MAX_ITEMS."""
+    schemas = result.get("components", {}).get("schemas", {})
+    if "OrderPayloadRequest" not in schemas:
+        return result
+    items = schemas["OrderPayloadRequest"]["properties"]["items"]
+    items.update(minItems=1, maxItems=MAX_ITEMS)
+    _item_rules(schemas["ItemRequest"])
+    _customer_rules(schemas["CustomerRequest"])
+    return result
+
+
+def _item_rules(item: dict) -> None:
+    properties = item.pop("properties")
+    properties["quantity"] = {"type": "string", "format": "decimal", "pattern": POSITIVE_QUANTITY}
+    properties["price"] = {
+        "type": "string", "format": "decimal", "pattern": PRICE, "nullable": True
+    }  # fmt: skip
+    common = {k: properties[k] for k in ("quantity", "price")}
+    item.pop("required", None)
+    item.pop("additionalProperties", None)
+    item["oneOf"] = [
+        {
+            "type": "object",
+            "title": "By SKU",
+            "properties": {"sku": properties["sku"], **deepcopy(common)},
+            "required": ["sku", "quantity"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "title": "By a foreign number",
+            "properties": {
+                "external_number": properties["external_number"],
+                "target": properties["target"],
+                **deepcopy(common),
+            },
+            "required": ["external_number", "target", "quantity"],
+            "additionalProperties": False,
+        },
+    ]
+
+
+def _customer_rules(customer: dict) -> None:
+    customer["description"] = (
+        "An existing customer by `number`, or by `email` with the address (name, street, zip, "
+        "city, country), from which the hub creates the customer when the channel may. A "
+        "channel that may not create customers also accepts `email` alone."
+    )
+    address = dict.fromkeys(("name", "street", "zip", "city"), TEXT)
+    customer["anyOf"] = [
+        {"required": ["number"], "properties": {"number": TEXT}},
+        {
+            "required": ["email", "name", "street", "zip", "city", "country"],
+            "properties": {
+                "email": {"type": "string", "format": "email"},
+                **address,
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+            },
+        },
+    ]
