@@ -63,7 +63,11 @@ class ApiProblemMiddleware:
             ("application/json", PROBLEM_CONTENT_TYPE)
         ):
             headers = {k: v for k, v in response.items() if k in ("Allow", "Retry-After")}
-            replacement = problem_http_response(status_code=response.status_code)
+            replacement = (
+                _server_error()
+                if response.status_code == 500
+                else problem_http_response(status_code=response.status_code)
+            )
             for name, value in headers.items():
                 replacement[name] = value
             return replacement
@@ -73,11 +77,15 @@ class ApiProblemMiddleware:
         if not request.path.startswith(API_PREFIX):
             return None
         logger.error("API request %s %s failed", request.method, request.path, exc_info=exception)
-        return problem_http_response(
-            status_code=500,
-            title="Internal server error",
-            detail="The hub failed to answer this request; the error is logged.",
-        )
+        return _server_error()
+
+
+def _server_error():
+    return problem_http_response(
+        status_code=500,
+        title="Internal server error",
+        detail="The hub failed to answer this request; the error is logged.",
+    )
 
 
 def _nul_in_query(request):

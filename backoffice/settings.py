@@ -164,6 +164,7 @@ SPECTACULAR_SETTINGS = {
         "backoffice.api.schema.closed_request_bodies",
         "backoffice.api.schema.non_blank_strings",
         "backoffice.api.schema.operation_links",
+        "catalog.schema.catalog_request_rules",
         "orders.schema.order_request_rules",
     ],
 }

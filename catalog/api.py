@@ -1,6 +1,7 @@
 """Catalog API: upload a catalog (checked and stored; its dry run runs as a job), apply it,
 follow its progress; resolve products."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, status
 from rest_framework.response import Response
@@ -8,11 +9,12 @@ from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
 from backoffice.api.schema import AUTH, problems
+from backoffice.csv_export import csv_response
 from catalog.errors import ImportNotApplicable
 from catalog.imports.apply import import_apply
 from catalog.imports.dry_run import import_create
-from catalog.models import ImportStatus, ProductImport
-from catalog.parsing import CatalogFileError
+from catalog.models import ImportStatus, ProductImport, RowStatus
+from catalog.parsing import COLUMNS, CatalogFileError
 from catalog.selectors import import_progress, product_resolve
 from catalog.serializers import (
     CatalogJsonSerializer,
@@ -191,6 +193,51 @@ class ImportApply(APIView):
             import_representation(product_import, request),
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/api/v1/catalog/imports/{product_import.id}"},
+        )
+
+
+FAILED_ROWS_HEADER = ("line", "errors", *COLUMNS)
+
+
+def _cell(value) -> str:
+    """A row's parsed value back as the file's text (lists as the file writes them)."""
+    if isinstance(value, list):
+        separator = "*" if value and isinstance(value[0], list) else ":"
+        return "|".join(
+            separator.join(item) if isinstance(item, list) else str(item) for item in value
+        )
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return "" if value is None else str(value)
+
+
+class ImportFailedRows(APIView):
+    required_scope = "catalog:write"
+
+    @extend_schema(
+        operation_id="catalog_imports_failed_rows",
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The rows the dry run rejected or that failed while applying, with "
+                "their errors; formula-looking cells are neutralised (docs/catalog.md)",
+            ),
+            **problems(404, *AUTH),
+        },
+        summary="The import's failed rows as CSV",
+    )
+    def get(self, request, import_id):
+        product_import = _own_import(request, import_id)
+        if product_import is None:
+            return _not_found(import_id)
+        rows = product_import.rows.filter(status=RowStatus.FAILED).order_by("line")
+        return csv_response(
+            filename=f"import-{product_import.id}-failed.csv",
+            header=FAILED_ROWS_HEADER,
+            rows=(
+                [row.line, "; ".join(row.errors), *(_cell(row.data.get(c)) for c in COLUMNS)]
+                for row in rows.iterator()
+            ),
         )
 
 

@@ -159,10 +159,22 @@ def _json_records(content: bytes) -> Iterator[tuple[int, dict]]:
     rows = document.get("rows") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise CatalogFileError([_problem(None, "rows", 'Expected {"rows": [{...}, ...]}.')])
+    if set(document) != {"rows"}:
+        others = ", ".join(sorted(set(document) - {"rows"}))
+        raise CatalogFileError([_problem(None, "", f"Unknown keys besides 'rows': {others}.")])
     columns = []
     for row in rows:
         columns.extend(c for c in row if c not in columns)
     _check_columns(columns, require=bool(rows))
+    # A cell is text, a number, true/false or null, as a CSV cell can say; no lists or objects.
+    wrong = [
+        _problem(offset + 1, column, "The value must be text, a number, true/false or null.")
+        for offset, row in enumerate(rows)
+        for column, value in row.items()
+        if not isinstance(value, str | int | float | bool | None)
+    ]
+    if wrong:
+        raise CatalogFileError(wrong[:MAX_REPORTED])
     for offset, row in enumerate(rows):
         values = {
             k: "" if v is None else (json.dumps(v) if isinstance(v, bool) else str(v))

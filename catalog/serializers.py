@@ -1,9 +1,10 @@
 """Shapes of the catalog API, for the OpenAPI schema (the views build plain dicts)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import ImportStatus, RowAction, RowStatus
-from catalog.parsing import BOOLEANS, COLUMNS, REQUIRED
+from catalog.parsing import COLUMNS, REQUIRED
 
 
 class CatalogUploadSerializer(serializers.Serializer):
@@ -13,12 +14,30 @@ class CatalogUploadSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"nullable": True, "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
+)
+class CellField(serializers.Field):
+    """A cell as a CSV file would hold it: text, a number or true/false, read as its text."""
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "minLength": 1, "pattern": r"\S"},
+            {"type": "number"},
+            {"type": "boolean"},
+        ]
+    }
+)
+class RequiredCellField(serializers.Field):
+    """A cell that must not be empty."""
+
+
 def _column(name: str) -> serializers.Field:
-    if name in BOOLEANS:
-        return serializers.BooleanField(required=False, allow_null=True)
     if name in REQUIRED:
-        return serializers.CharField(min_length=1)
-    return serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        return RequiredCellField()
+    return CellField(required=False)
 
 
 class CatalogRowSerializer(serializers.Serializer):
@@ -29,7 +48,7 @@ class CatalogRowSerializer(serializers.Serializer):
 
 
 class CatalogJsonSerializer(serializers.Serializer):
-    rows = CatalogRowSerializer(many=True)
+    rows = CatalogRowSerializer(many=True, allow_empty=False)
 
 
 class ImportProgressSerializer(serializers.Serializer):

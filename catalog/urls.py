@@ -19,5 +19,10 @@ urlpatterns = [
         api.ImportApply.as_view(),
         name="catalog-import-apply",
     ),
+    re_path(
+        rf"^imports/{IMPORT_ID}/failed-rows/?$",
+        api.ImportFailedRows.as_view(),
+        name="catalog-import-failed-rows",
+    ),
     re_path(r"^resolve/?$", api.Resolve.as_view(), name="catalog-resolve"),
 ]

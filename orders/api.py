@@ -113,7 +113,7 @@ class OrderListView(APIView):
     )
     def get(self, request):
         status = request.query_params.get("status")
-        if status and status not in OrderStatus.values:
+        if status is not None and status not in OrderStatus.values:
             return problem_response(
                 status_code=400,
                 title="Invalid request",

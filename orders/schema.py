@@ -9,6 +9,12 @@ TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
 # Decimals are strings of at most 10 integer and 4 decimal places; a quantity is above zero.
 POSITIVE_QUANTITY = r"^(0*[1-9][0-9]{0,9}(\.[0-9]{1,4})?|0{0,10}\.[0-9]{0,3}[1-9])$"
 PRICE = r"^[0-9]{1,10}(\.[0-9]{1,4})?$"
+# What Django's email validator takes, as a pattern (the `email` format alone allows more).
+EMAIL = (
+    r"^[A-Za-z0-9_%+-]{1,30}(\.[A-Za-z0-9_%+-]{1,30}){0,2}"
+    r"@[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20}){0,2}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$"
+)
+EMAIL_FIELD = {"type": "string", "format": "email", "pattern": EMAIL}
 
 
 def order_request_rules(result, generator, request, public):
@@ -26,10 +32,20 @@ def order_request_rules(result, generator, request, public):
 
 def _item_rules(item: dict) -> None:
     properties = item.pop("properties")
-    properties["quantity"] = {"type": "string", "format": "decimal", "pattern": POSITIVE_QUANTITY}
+    # A decimal is a string, or a whole JSON number.
+    properties["quantity"] = {
+        "anyOf": [
+            {"type": "string", "format": "decimal", "pattern": POSITIVE_QUANTITY},
+            {"type": "integer", "minimum": 1, "maximum": 9_999_999_999},
+        ]
+    }
     properties["price"] = {
-        "type": "string", "format": "decimal", "pattern": PRICE, "nullable": True
-    }  # fmt: skip
+        "nullable": True,
+        "anyOf": [
+            {"type": "string", "format": "decimal", "pattern": PRICE},
+            {"type": "integer", "minimum": 0, "maximum": 9_999_999_999},
+        ],
+    }
     common = {k: properties[k] for k in ("quantity", "price")}
     item.pop("required", None)
     item.pop("additionalProperties", None)
@@ -61,13 +77,17 @@ def _customer_rules(customer: dict) -> None:
         "city, country), from which the hub creates the customer when the channel may. A "
         "channel that may not create customers also accepts `email` alone."
     )
+    customer["properties"]["email"] = {
+        "nullable": True,
+        "oneOf": [EMAIL_FIELD, {"type": "string", "maxLength": 0}],
+    }
     address = dict.fromkeys(("name", "street", "zip", "city"), TEXT)
     customer["anyOf"] = [
         {"required": ["number"], "properties": {"number": TEXT}},
         {
             "required": ["email", "name", "street", "zip", "city", "country"],
             "properties": {
-                "email": {"type": "string", "format": "email"},
+                "email": EMAIL_FIELD,
                 **address,
                 "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
             },

@@ -17,7 +17,8 @@ REQUIRED_MESSAGES = {
 
 
 class StrictSerializer(serializers.Serializer):
-    """Rejects unknown fields (code `unknown_field`) and says which required field is missing."""
+    """Rejects unknown fields (code `unknown_field`) and text sent as another JSON type (DRF
+    would turn `0` into "0"), and says which required field is missing."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +34,13 @@ class StrictSerializer(serializers.Serializer):
                 for key in data
                 if key not in self.fields
             }
+            unknown.update(
+                (key, [serializers.ErrorDetail("Not a valid string.", code="invalid")])
+                for key, value in data.items()
+                if isinstance(self.fields.get(key), serializers.CharField)
+                and value is not None
+                and not isinstance(value, str)
+            )
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -1,6 +1,8 @@
 """A catalog upload is only checked and stored: the answer is the import, pending, at once; the
 dry run is a worker's job with progress, and no web request waits on Xentral or the budget."""
 
+import csv
+import io
 import time
 
 import pytest
@@ -157,3 +159,41 @@ def test_formula_looking_values_are_imported_as_given(hub, sandbox):
     row = ImportRow.objects.get(product_import_id=created["id"])
     assert row.action == RowAction.CREATE
     assert (row.data["name"], row.data["description"]) == ('=HYPERLINK("http://x","y")', "@SUM(A1)")
+
+
+def test_failed_rows_download_as_csv_with_formulas_neutralised(hub, sandbox):
+    content = (
+        b"number,name,sales_tax,description\n"
+        b"OK-1,Fine,,plain\n"
+        b'BAD-1,"=HYPERLINK(""http://x"",""y"")",luxury,-1+cmd\n'
+    )
+    created = upload(hub, content).json()
+    while import_dry_run_step(import_id=created["id"]):
+        pass
+
+    response = hub.get(f"{hub.base}/imports/{created['id']}/failed-rows")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    [header, row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[:5] == ["line", "errors", "number", "name", "project_id"]
+    cells = dict(zip(header, row, strict=True))
+    assert cells["line"] == "3"
+    assert cells["errors"] == "sales_tax 'luxury' is not standard, reduced or free."
+    assert cells["name"] == '\'=HYPERLINK("http://x","y")'
+    assert cells["description"] == "'-1+cmd"
+    stored = ImportRow.objects.get(product_import_id=created["id"], number="BAD-1")
+    assert stored.data["name"] == '=HYPERLINK("http://x","y")', "the import keeps the value"
+
+
+def test_failed_rows_of_another_channels_import_are_a_404(hub, sandbox):
+    created = upload(hub, b"number,name\nP-1,One\n").json()
+    _, other_key = channel_with_key()
+
+    response = requests.get(
+        f"{hub.base}/imports/{created['id']}/failed-rows",
+        headers={"Authorization": f"Bearer {other_key}"},
+    )
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
