@@ -15,7 +15,7 @@ FULL = b"number,name,ean,sales_tax,is_stock_item\nK-1,Kettle,4006381333931,reduc
 
 
 def apply_file(content: bytes):
-    product_import = import_create(content=content)
+    product_import = import_create(content=content, run_now=True)
     import_apply(product_import=product_import, run_now=True)
     return product_import
 
