@@ -197,3 +197,21 @@ def test_failed_rows_of_another_channels_import_are_a_404(hub, sandbox):
 
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_xentral_down_during_the_dry_run_marks_the_rows_and_finishes(hub, sandbox):
+    sandbox.faults(errorRate=1.0, errorStatus=503, paths=["/api/v2/products"], methods=["GET"])
+    created = upload(hub, b"number,name\nD-1,Down\nD-2,Also down\n").json()
+
+    while import_dry_run_step(import_id=created["id"]):
+        pass
+
+    done = hub.get(created["links"]["self"]).json()
+    assert done["status"] == "checked"
+    assert done["progress"]["summary"] == "Dry run ready: 2 rows, 2 with errors"
+    for row in done["rows"]:
+        assert row["action"] == "error"
+        [error] = row["errors"]
+        assert error.startswith("Xentral could not be asked about it (")
+        assert error.endswith("); upload again.")
+    assert sandbox.requests(method="POST") == []
