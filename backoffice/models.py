@@ -24,6 +24,7 @@ class Purpose(models.TextChoices):
     CATALOG = "catalog", "Catalog import"
     STOCK = "stock", "Stock polling"
     SYNC = "sync", "Index sync"
+    FULFILMENT = "fulfilment", "Fulfilment polling"
 
 
 class Channel(models.Model):
@@ -195,3 +196,50 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.swept_at:%Y-%m-%d %H:%M:%S}"
+
+
+class XentralWebhook(models.Model):
+    """The hub's own registration at Xentral (`manage.py xentral_webhooks --subscribe`): the
+    webhook's id there and the signature key the hub generated, which never leaves the hub
+    except in that registration."""
+
+    xentral_id = models.CharField(max_length=20, blank=True, default="")
+    name = models.CharField(max_length=100, default="Xentral Hub")
+    url = models.URLField(max_length=255)
+    signature_key = models.CharField(max_length=100, editable=False)
+    events = models.JSONField(default=list, blank=True)
+    subscribed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.url}"
+
+
+class XentralEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class XentralEvent(models.Model):
+    """One verified delivery from Xentral, stored raw before anything acts on it; a repeated
+    delivery (same SHA-256 of the raw body) is stored once."""
+
+    body_sha256 = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=120, db_index=True)
+    body = models.JSONField(default=dict, blank=True)
+    raw = models.TextField()
+    status = models.CharField(
+        max_length=10,
+        choices=XentralEventStatus.choices,
+        default=XentralEventStatus.RECEIVED,
+        db_index=True,
+    )
+    error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -199,7 +199,22 @@ XENTRAL_RATE_WINDOW_S = env.float("XENTRAL_RATE_WINDOW_S", default=60.0)
 XENTRAL_BUDGET_SHARES = {
     "catalog": env.float("XENTRAL_BUDGET_CATALOG", default=0.60),
     "stock": env.float("XENTRAL_BUDGET_STOCK", default=0.20),
+    "fulfilment": env.float("XENTRAL_BUDGET_FULFILMENT", default=0.10),
 }
+# Xentral events the hub subscribes to when Xentral offers them (GET /api/v1/webhookEventTypes).
+# Events only speed things up: polling finds the same changes when they are off or lost.
+XENTRAL_WEBHOOK_EVENTS = env.list(
+    "XENTRAL_WEBHOOK_EVENTS",
+    default=[
+        "com.xentral.salesOrder.updated.v1",
+        "com.xentral.salesOrder.dispatched.v1",
+        "com.xentral.shipment.created.v1",
+        "com.xentral.reservation.changed.v1",
+        "com.xentral.storageItem.movement.v1",
+    ],
+)
+# An order created in Xentral but not shipped after this many days is flagged on the dashboard.
+ORDER_UNSHIPPED_AFTER_DAYS = env.float("ORDER_UNSHIPPED_AFTER_DAYS", default=3)
 XENTRAL_OPENAPI_DIR = env.str(
     "XENTRAL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "xentral-openapi")
 )

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backoffice.health import HealthView
+from backoffice.xentral.receiver import xentral_events_receive
 
 
 def healthz(request):
@@ -17,6 +18,7 @@ api_v1 = [
     path("catalog/", include("catalog.urls")),
     path("", include("stock.urls")),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    re_path(r"^xentral/events/?$", xentral_events_receive, name="xentral-events"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -19,6 +19,7 @@ from backoffice.xentral.sandbox import (
     control,
     customers,
     external_references,
+    fulfilment,
     methods,
     parts,
     prices,
@@ -27,6 +28,7 @@ from backoffice.xentral.sandbox import (
     stock,
     variants,
     warehouses,
+    webhooks,
 )
 from backoffice.xentral.sandbox import responses as r
 from backoffice.xentral.sandbox.faults import DROP, Faults
@@ -36,7 +38,7 @@ from backoffice.xentral.sandbox.responses import ValidationFailed
 from backoffice.xentral.sandbox.state import SandboxState
 
 RESOURCES = (products, variants, parts, external_references, stock, customers, sales_orders,
-             prices, warehouses, methods)  # fmt: skip
+             prices, warehouses, methods, webhooks, fulfilment)  # fmt: skip
 JSON_TYPES = ("application/json", "application/problem+json", "*/*", "application/*")
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 

@@ -5,7 +5,7 @@ import json
 
 from werkzeug.wrappers import Response
 
-from backoffice.xentral.sandbox import presets
+from backoffice.xentral.sandbox import fulfilment, presets
 from backoffice.xentral.sandbox.faults import Faults
 from backoffice.xentral.sandbox.responses import json_response
 
@@ -98,3 +98,5 @@ ACTIONS = {
     ("GET", "requests"): get_requests,
     ("DELETE", "requests"): clear_requests,
 }
+# Dispatch, cancel, reservations, movements and webhook delivery faults (sandbox/fulfilment.py).
+ACTIONS.update(fulfilment.CONTROL_ACTIONS)

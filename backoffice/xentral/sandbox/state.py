@@ -54,6 +54,8 @@ class SandboxState:
             self.open_orders: dict[str, float] = {}
             self.sequences: dict[str, int] = {}
             self.by_number: dict[str, str] = {}
+            # webhooks, delivery notes, shipments, event deliveries: sandbox/webhooks.py
+            self.lifecycle: dict = {}
             self._defaults()
 
     def _defaults(self) -> None:
