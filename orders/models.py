@@ -15,6 +15,16 @@ class OrderStatus(models.TextChoices):
     CREATED = "created", "Created in Xentral"
     FAILED = "failed", "Failed"
     RESOLVED = "resolved", "Resolved by staff"
+    CANCELLED = "cancelled", "Cancelled by the channel before Xentral"
+
+
+class FulfilmentStatus(models.TextChoices):
+    """What became of the order in Xentral's warehouse (orders/fulfilment.py moves it)."""
+
+    OPEN = "open", "Open"
+    PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
+    SHIPPED = "shipped", "Shipped"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class OrderRequest(models.Model):
@@ -53,6 +63,16 @@ class OrderRequest(models.Model):
         editable=False,
         help_text="The worker (host:pid) holding the claim; empty for a web request.",
     )
+    fulfilment_status = models.CharField(
+        max_length=16,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.OPEN,
+        db_index=True,
+    )
+    # What the fulfilment poll last saw of the Xentral order; a change means "read it again".
+    xentral_status = models.CharField(max_length=20, blank=True, default="")
+    xentral_updated_at = models.CharField(max_length=40, blank=True, default="")
+    fulfilment_checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +103,9 @@ class OrderEventKind(models.TextChoices):
     WEBHOOK_DELIVERED = "webhook_delivered", "Webhook delivered"
     WEBHOOK_RETRY = "webhook_retry", "Webhook retry scheduled"
     WEBHOOK_FAILED = "webhook_failed", "Webhook given up"
+    SHIPPED = "shipped", "Shipment sent"
+    FULFILMENT = "fulfilment", "Fulfilment changed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class OrderEvent(models.Model):
@@ -138,6 +161,9 @@ class WebhookEvent(models.TextChoices):
 
     ORDER_CREATED = "order.created", "Order created"
     ORDER_FAILED = "order.failed", "Order failed"
+    ORDER_SHIPPED = "order.shipped", "Order shipped (one per shipment)"
+    ORDER_CANCELLED = "order.cancelled", "Order cancelled"
+    ORDER_UPDATED = "order.updated", "Order updated"
 
 
 class WebhookDelivery(models.Model):
@@ -172,3 +198,23 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.url} ({self.status})"
+
+
+class Shipment(models.Model):
+    """One shipment of an order as Xentral reported it, with the lines of its delivery note."""
+
+    order = models.ForeignKey(OrderRequest, on_delete=models.CASCADE, related_name="shipments")
+    xentral_id = models.CharField(max_length=20, unique=True)
+    delivery_note_id = models.CharField(max_length=20, db_index=True)
+    carrier = models.CharField(max_length=100, blank=True, default="")
+    tracking_number = models.CharField(max_length=200, blank=True, default="")
+    tracking_url = models.URLField(max_length=500, blank=True, default="")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    lines = models.JSONField(default=list, blank=True, help_text='[{"sku", "quantity"}]')
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shipped_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip()

@@ -13,4 +13,11 @@ SCHEDULES = [
         "schedule_type": "I",
         "minutes": 1,
     },
+    {
+        # Finds shipments and cancellations when Xentral's events are off or lost.
+        "name": "orders: poll fulfilment",
+        "func": "orders.tasks.poll_fulfilment",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
 ]

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from orders.errors import PUBLIC_ERROR_KEYS
-from orders.models import OrderRequest
+from orders.models import FulfilmentStatus, OrderRequest
 
 MAX_ITEMS = 500
 REQUIRED_MESSAGES = {
@@ -254,6 +254,24 @@ class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ShipmentLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.FloatField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.URLField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    lines = ShipmentLineSerializer(many=True)
+
+
+class FulfilmentSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=FulfilmentStatus.choices)
+    shipments = ShipmentSerializer(many=True)
+
+
 class OrderSerializer(serializers.Serializer):
     """The one order representation: API answers, GET and webhooks."""
 
@@ -264,6 +282,7 @@ class OrderSerializer(serializers.Serializer):
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     errors = ErrorSerializer(many=True)
     xentral = XentralPartSerializer()
+    fulfilment = FulfilmentSerializer()
     created_at = serializers.DateTimeField()
     links = serializers.DictField(child=serializers.URLField())
 
@@ -293,6 +312,24 @@ def order_representation(order: OrderRequest, *, request=None, base_url: str = "
             "customer_number": order.xentral_customer_number or None,
             "customer_created": order.customer_created,
         },
+        "fulfilment": fulfilment_representation(order),
         "created_at": order.created_at.isoformat(),
         "links": {"self": url},
+    }
+
+
+def fulfilment_representation(order: OrderRequest) -> dict:
+    """`{"status", "shipments": [{carrier, tracking_number, tracking_url, shipped_at, lines}]}`"""
+    return {
+        "status": order.fulfilment_status,
+        "shipments": [
+            {
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+                "tracking_url": s.tracking_url or None,
+                "shipped_at": s.shipped_at.isoformat() if s.shipped_at else None,
+                "lines": [{"sku": line["sku"], "quantity": line["quantity"]} for line in s.lines],
+            }
+            for s in order.shipments.all()
+        ],
     }

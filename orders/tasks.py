@@ -1,5 +1,6 @@
 """django-q2 tasks of the orders app: thin wrappers that take ids and are safe to run twice."""
 
+from orders.fulfilment_sync import fulfilment_poll
 from orders.retries import orders_retry_due
 from orders.webhooks import webhook_deliver, webhooks_deliver_due
 
@@ -14,3 +15,7 @@ def deliver_webhook(delivery_id: int) -> str:
 
 def deliver_due_webhooks() -> int:
     return webhooks_deliver_due()
+
+
+def poll_fulfilment() -> int:
+    return fulfilment_poll()

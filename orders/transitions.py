@@ -11,18 +11,26 @@ from orders.serializers import order_representation
 from orders.webhooks import webhook_enqueue
 
 TRANSITIONS: dict[str, set[str]] = {
-    OrderStatus.RECEIVED: {OrderStatus.PROCESSING, OrderStatus.FAILED},
-    OrderStatus.QUEUED: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.RESOLVED},
+    OrderStatus.RECEIVED: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.CANCELLED},
+    OrderStatus.QUEUED: {
+        OrderStatus.PROCESSING,
+        OrderStatus.FAILED,
+        OrderStatus.RESOLVED,
+        OrderStatus.CANCELLED,
+    },
     OrderStatus.PROCESSING: {OrderStatus.CREATED, OrderStatus.QUEUED, OrderStatus.FAILED},
-    OrderStatus.FAILED: {OrderStatus.PROCESSING, OrderStatus.RESOLVED},
+    OrderStatus.FAILED: {OrderStatus.PROCESSING, OrderStatus.RESOLVED, OrderStatus.CANCELLED},
     OrderStatus.CREATED: set(),
     OrderStatus.RESOLVED: set(),
+    # The channel withdrew the order before it reached Xentral (orders/cancellation.py).
+    OrderStatus.CANCELLED: set(),
 }
 IN_FLIGHT = (OrderStatus.RECEIVED, OrderStatus.PROCESSING, OrderStatus.QUEUED)
 # The channel hears of every order the hub has decided.
 WEBHOOK_FOR_STATUS = {
     OrderStatus.CREATED: WebhookEvent.ORDER_CREATED,
     OrderStatus.FAILED: WebhookEvent.ORDER_FAILED,
+    OrderStatus.CANCELLED: WebhookEvent.ORDER_CANCELLED,
 }
 
 
