@@ -1,6 +1,7 @@
 """`manage.py run_hub` (what `make run` calls): sandbox, web server, worker and demo data in
-one go; Ctrl-C stops all of them."""
+one go; Ctrl-C or SIGTERM stops all of them, and so does any of them exiting."""
 
+import contextlib
 import io
 import os
 import signal
@@ -16,10 +17,21 @@ from django.core.management.base import BaseCommand, CommandError
 # The sandbox's limit is raised so the demo sets up in seconds; the hub's shared budget must
 # know the same limit, otherwise capped purposes (stock polling) wait for minute windows.
 SANDBOX_RATE_LIMIT, SANDBOX_RATE_WINDOW_S = 6000, 60
+# How long children get to stop after SIGTERM before their process groups are killed.
+STOP_GRACE_S = 10.0
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def group_signal(pgid: int, signum: int) -> bool:
+    """Signal every process of a group; False when none is left."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def port_free(port: int) -> bool:
@@ -95,6 +107,9 @@ class Command(BaseCommand):
             self._stop(children)
 
     def _start(self, command: list[str], env: dict) -> subprocess.Popen:
+        # Each child leads a process group of its own, so stopping it reaches whatever it
+        # started (qcluster's sentinel, pusher, monitor and workers) and Ctrl-C in the
+        # terminal reaches only this command, which stops the children in order.
         return subprocess.Popen(
             [sys.executable, "manage.py", *command], env=env, start_new_session=True
         )
@@ -134,16 +149,15 @@ class Command(BaseCommand):
             time.sleep(0.3)
 
     def _stop(self, children: list[subprocess.Popen]) -> None:
+        # The group is signalled even when its leader has exited: a qcluster parent killed with
+        # SIGKILL leaves its workers running (and taking jobs) in its group.
         for child in reversed(children):
-            if child.poll() is None:
-                try:
-                    os.killpg(child.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        deadline = time.monotonic() + 10
+            group_signal(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+            while group_signal(child.pid, 0) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            group_signal(child.pid, signal.SIGKILL)
+            child.wait()
