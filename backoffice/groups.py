@@ -23,8 +23,8 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
         "catalog": [
             "view_product",
             "add_productimport",  # upload a catalog (dry run only)
-            "change_productimport",  # apply an import or re-run its failed rows in Xentral
             "view_productimport",
+            "apply_productimport",  # apply an import or re-run its failed rows in Xentral
             "view_importrow",
             "add_externalreference",
             "change_externalreference",  # deactivate a mapping (here and in Xentral)

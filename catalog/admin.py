@@ -19,7 +19,7 @@ from catalog.references import external_reference_add, external_reference_deacti
 from catalog.selectors import import_progress, mapping_health
 
 UPLOAD_PERMISSION = "catalog.add_productimport"
-APPLY_PERMISSION = "catalog.change_productimport"
+APPLY_PERMISSION = "catalog.apply_productimport"
 
 
 @admin.register(Product)

@@ -158,6 +158,7 @@ class ProductImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("apply_productimport", "Can apply import to Xentral")]
 
     def __str__(self) -> str:
         return f"{self.filename or 'import'} ({self.created_at:%Y-%m-%d %H:%M})"

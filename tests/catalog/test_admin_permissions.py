@@ -164,3 +164,14 @@ def test_a_catalog_manager_opens_the_health_page(client):
 
     assert page.status_code == 200
     assert "<td>NOMAP</td>" in page.content.decode()
+
+
+def test_changing_an_import_is_not_applying_it(client):
+    product_import = ImportRowFactory().product_import
+    client.force_login(staff_user(*VIEWER, "catalog.change_productimport"))
+
+    apply = client.post(reverse("admin:catalog_import_apply", args=[product_import.pk]))
+
+    product_import.refresh_from_db()
+    assert apply.status_code == 403
+    assert product_import.status == ImportStatus.CHECKED
