@@ -67,7 +67,7 @@ def hub_env(tmp: Path, sandbox_url: str, hub_url: str) -> dict:
         "HUB_BASE_URL": hub_url,
         # The fuzzer sends far more than a channel's 600 requests a minute.
         "API_CHANNEL_RATE": "100000/min",
-        "LOG_LEVEL": "ERROR",
+        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -80,6 +80,7 @@ def main() -> int:
     sandbox_port, hub_port = free_port(), free_port()
     sandbox_url, hub_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{hub_port}"
     env = hub_env(tmp, sandbox_url, hub_url)
+    hub_log = tmp / "hub.log"
     procs: list[subprocess.Popen] = []
     try:
         sandbox = subprocess.Popen(
@@ -97,7 +98,7 @@ def main() -> int:
         hub = subprocess.Popen(
             [str(BIN / "gunicorn"), "backoffice.wsgi", "-w", "2", "--threads", "4",
              "-k", "gthread", "-b", f"127.0.0.1:{hub_port}", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=hub_log.open("w"),
         )  # fmt: skip
         procs.append(hub)
         wait_http(f"{hub_url}/healthz", hub)
@@ -108,7 +109,11 @@ def main() -> int:
             "--workers", "1", "--request-timeout", "30", "--no-color",
             "--header", f"Authorization: Bearer {key}", *extra,
         ]  # fmt: skip
-        return subprocess.run(command, cwd=tmp).returncode
+        returncode = subprocess.run(command, cwd=tmp).returncode
+        if returncode:
+            # The hub's own account of what went wrong (tracebacks of 500s are logged there).
+            print(hub_log.read_text()[-20_000:], file=sys.stderr)
+        return returncode
     finally:
         for proc in reversed(procs):
             proc.terminate()
