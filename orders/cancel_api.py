@@ -5,12 +5,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.api.problems import problem_response
+from backoffice.api.schema import AUTH, problems
 from backoffice.xentral.errors import XentralError
 from orders import selectors
 from orders.cancellation import CancelOutcome, order_cancel
 from orders.serializers import OrderSerializer, order_representation
-
-PROBLEM = OpenApiResponse(description="application/problem+json with `errors`")
 
 
 class OrderCancelView(APIView):
@@ -21,11 +20,13 @@ class OrderCancelView(APIView):
         request=None,
         responses={
             200: OpenApiResponse(OrderSerializer, description="Cancelled (or already was)"),
-            401: PROBLEM,
-            403: PROBLEM,
-            404: PROBLEM,
-            409: OpenApiResponse(description="Shipped, being sent to Xentral, or not cancellable"),
-            503: PROBLEM,
+            **problems(
+                404,
+                409,
+                503,
+                *AUTH,
+                d409="Shipped, being sent to Xentral, or not cancellable (`order` holds it)",
+            ),
         },
         summary="Cancel an order the channel sent",
     )

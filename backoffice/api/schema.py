@@ -16,6 +16,7 @@ DESCRIPTIONS = {
     415: "Unsupported content type",
     422: "Valid, but cannot be carried out",
     429: "Too many requests for this channel; see `Retry-After`",
+    503: "Xentral could not be reached; try again later",
 }
 
 
@@ -85,7 +86,10 @@ def non_blank_strings(result, generator, request, public):
 LINKS = {
     "orders_create": {
         "status": ("200", "201", "202"),
-        "links": {"GetOrder": ("orders_retrieve", {"id": "$response.body#/id"})},
+        "links": {
+            "GetOrder": ("orders_retrieve", {"id": "$response.body#/id"}),
+            "CancelOrder": ("orders_cancel", {"id": "$response.body#/id"}),
+        },
     },
     "catalog_imports_create": {
         "status": ("202",),
