@@ -213,7 +213,7 @@ XENTRAL_MAX_INLINE_WAIT_S = env.float("XENTRAL_MAX_INLINE_WAIT_S", default=2.0)
 XENTRAL_GET_RETRIES = env.int("XENTRAL_GET_RETRIES", default=2)
 XENTRAL_RATE_LIMIT = env.int("XENTRAL_RATE_LIMIT", default=100)
 XENTRAL_RATE_WINDOW_S = env.float("XENTRAL_RATE_WINDOW_S", default=60.0)
-# Shares of the limit that bulk purposes may use per window; orders are never capped.
+# Shares of the limit that bulk purposes may use per window; orders take what the window has left.
 XENTRAL_BUDGET_SHARES = {
     "catalog": env.float("XENTRAL_BUDGET_CATALOG", default=0.60),
     "stock": env.float("XENTRAL_BUDGET_STOCK", default=0.20),
@@ -233,6 +233,8 @@ XENTRAL_WEBHOOK_EVENTS = env.list(
 )
 # An order created in Xentral but not shipped after this many days is flagged on the dashboard.
 ORDER_UNSHIPPED_AFTER_DAYS = env.float("ORDER_UNSHIPPED_AFTER_DAYS", default=3)
+# While orders wait for room, bulk purposes shrink to this share of the limit.
+XENTRAL_BUDGET_FLOOR = env.float("XENTRAL_BUDGET_FLOOR", default=0.05)
 XENTRAL_OPENAPI_DIR = env.str(
     "XENTRAL_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "xentral-openapi")
 )

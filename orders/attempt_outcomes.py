@@ -1,15 +1,18 @@
-"""What an unsuccessful attempt does to an order: fail it, or queue it again with backoff."""
+"""What an unsuccessful attempt does to an order: fail it, queue it again with backoff, or
+let it wait for room in the rate limit."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from backoffice.backoff import backoff_delay
 from backoffice.services import staff_alert_open
-from backoffice.xentral.errors import XentralError
+from backoffice.xentral.errors import XentralError, XentralRateLimited
 from orders.errors import OrderErrorCode, order_error
 from orders.models import OrderEventKind, OrderRequest, OrderStatus
+from orders.selectors import orders_waiting_for_rate_limit
 from orders.transitions import order_transition
 
 # Holds for configuration retry for as long as it takes; the exponent stops growing here.
@@ -84,6 +87,44 @@ def order_queue_for_retry(*, order: OrderRequest, exc: XentralError, user=None) 
             "errors": [order_error("", OrderErrorCode.XENTRAL_UNAVAILABLE, unavailable)],
         },
     )
+
+
+def order_wait_for_rate_limit(*, order: OrderRequest, exc: XentralRateLimited, user=None) -> None:
+    """No room in the shared budget, or Xentral answered 429: nothing was written, so this is
+    no failed attempt - no backoff, no lookup before the next try; it is sent again as soon
+    as the window turns."""
+    next_at = timezone.now() + timedelta(seconds=max(0.0, float(exc.retry_after)))
+    text = f"{type(exc).__name__}: {exc}"[:1000]
+    moved = order_transition(
+        order_id=order.pk,
+        to=OrderStatus.QUEUED,
+        sources=[OrderStatus.PROCESSING],
+        user=user,
+        kind=OrderEventKind.RETRY_SCHEDULED,
+        message=f"Waiting for room in Xentral's rate limit until {next_at.isoformat()}",
+        where={"claim_token": order.claim_token},
+        fields={
+            "next_attempt_at": next_at,
+            "last_error": text,
+            "errors": [
+                order_error(
+                    "",
+                    OrderErrorCode.RATE_LIMITED,
+                    "Waiting for room in Xentral's rate limit; the order is sent shortly",
+                )
+            ],
+        },
+    )
+    if moved and not orders_waiting_for_rate_limit().exclude(pk=order.pk).exists():
+        # The first order to wait starts a drain at once, rather than at the next schedule.
+        transaction.on_commit(order_drain_soon)
+
+
+def order_drain_soon() -> None:
+    """Start a drain on a worker now (it waits there for the window, never here)."""
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.retry_due_orders", task_name="orders-drain")
 
 
 def order_hold_for_configuration(

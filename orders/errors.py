@@ -14,6 +14,7 @@ class OrderErrorCode(models.TextChoices):
     CUSTOMER_NOT_FOUND = "customer_not_found", "Customer not found"
     XENTRAL_REJECTED = "xentral_rejected", "Xentral rejected the order"
     XENTRAL_UNAVAILABLE = "xentral_unavailable", "Xentral unavailable"
+    RATE_LIMITED = "rate_limited", "Waiting for room in Xentral's rate limit"
     XENTRAL_CONFIGURATION = "xentral_configuration", "Xentral rejects the hub's credentials"
     TAX_CONFIGURATION = "tax_configuration", "A sales tax category has no rate"
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,6 +18,8 @@ from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 RETRY_OVERDUE = timedelta(minutes=5)
 # An order persisted but never claimed this long (its process died) is overdue too.
 RECEIVED_OVERDUE = timedelta(minutes=5)
+# An order persisted but never claimed (the process died in between) is picked up after this.
+STALE_RECEIVED = timedelta(minutes=2)
 
 
 class AttentionReason(models.TextChoices):
@@ -55,6 +58,62 @@ def orders_overdue() -> QuerySet[OrderRequest]:
     """Queued orders past due and orders never claimed, by the margins above: while any
     exist, no worker is draining the queue."""
     return OrderRequest.objects.filter(_overdue_condition())
+
+
+def orders_waiting_for_rate_limit() -> QuerySet[OrderRequest]:
+    """Queued orders that only wait for room in the rate limit (nothing failed)."""
+    return OrderRequest.objects.filter(
+        status=OrderStatus.QUEUED, errors__0__code=str(OrderErrorCode.RATE_LIMITED)
+    )
+
+
+def orders_want_budget() -> bool:
+    """Are orders waiting to be sent within the next rate window? Bulk work shrinks then."""
+    horizon = timezone.now() + timedelta(seconds=settings.XENTRAL_RATE_WINDOW_S)
+    held = [str(code) for code in CONFIGURATION_CODES]
+    # A plain exclude() would drop orders without errors too (SQL NULL in a JSON path).
+    not_held = Q(errors__0__code__isnull=True) | ~Q(errors__0__code__in=held)
+    return OrderRequest.objects.filter(
+        not_held, status=OrderStatus.QUEUED, next_attempt_at__lte=horizon
+    ).exists()
+
+
+def orders_due(*, now: datetime, limit: int) -> list[tuple]:
+    """`(order id, status)` of the orders to try now: queued ones past their time and ones
+    never claimed. Round-robin across channels (the channel with the oldest order first),
+    first in, first out within a channel, so one channel's burst never starves another."""
+    due = Q(status=OrderStatus.QUEUED, next_attempt_at__lte=now) | Q(
+        status=OrderStatus.RECEIVED, created_at__lt=now - STALE_RECEIVED
+    )
+    per_channel: dict[int, list[tuple]] = {}
+    channels = (
+        OrderRequest.objects.filter(due)
+        .values("channel_id")
+        .annotate(oldest=models.Min("created_at"))
+        .order_by("oldest")
+    )
+    for row in channels:
+        per_channel[row["channel_id"]] = list(
+            OrderRequest.objects.filter(due, channel_id=row["channel_id"])
+            .order_by("created_at", "pk")
+            .values_list("pk", "status")[:limit]
+        )
+    queues = list(per_channel.values())
+    ordered: list[tuple] = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        ordered += [queue[turn] for queue in queues if turn < len(queue)]
+    return ordered[:limit]
+
+
+def order_next_rate_window_wait(*, now: datetime) -> float | None:
+    """Seconds until the next order waiting only for the rate limit is due (None: none)."""
+    next_at = (
+        orders_waiting_for_rate_limit()
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return None if next_at is None else max(0.0, (next_at - now).total_seconds())
 
 
 def orders_for_channel(

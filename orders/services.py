@@ -19,6 +19,7 @@ from orders.attempt_outcomes import (
     order_fail,
     order_hold_for_configuration,
     order_queue_for_retry,
+    order_wait_for_rate_limit,
 )
 from orders.customers import CustomerNotFound
 from orders.errors import (
@@ -191,14 +192,18 @@ def order_resolve(*, order_id, user, reason: str) -> bool:
     )
 
 
-def order_process(*, order_id, claim_token, user=None) -> OrderRequest:
+def order_process(*, order_id, claim_token, user=None, from_worker: bool = False) -> OrderRequest:
     """One attempt for an order this caller claimed: lookup (on retry), resolve, import, read
-    the number. No transaction is held across a Xentral call. `user` is who asked for the
-    attempt (a resubmission), named on the events it writes."""
+    the number. No transaction is held across a Xentral call, and no wait for the rate limit:
+    without room the order waits in the queue. `user` is who asked for the attempt (a
+    resubmission), named on the events it writes; a worker (`from_worker`) paces its calls as
+    Xentral advises, a web request answers at once."""
     order = OrderRequest.objects.select_related("channel").get(pk=order_id)
     if order.status != OrderStatus.PROCESSING or order.claim_token != claim_token:
         return order
-    client = XentralClient(purpose=Purpose.ORDER, subject=order)
+    client = XentralClient(
+        purpose=Purpose.ORDER, subject=order, wait_for_budget=False, pace=from_worker
+    )
     try:
         order_create_in_xentral(order=order, client=client, user=user)
     except OrderBusinessError as exc:
@@ -226,7 +231,9 @@ def order_process(*, order_id, claim_token, user=None) -> OrderRequest:
             "scopes. Orders wait in the queue until it works again.",
             user=user,
         )
-    except (XentralUnavailable, XentralRateLimited) as exc:
+    except XentralRateLimited as exc:
+        order_wait_for_rate_limit(order=order, exc=exc, user=user)
+    except XentralUnavailable as exc:
         order_queue_for_retry(order=order, exc=exc, user=user)
     except XentralError as exc:
         message = f"Xentral rejected the order: {exc.problem_text or exc}"

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from backoffice.pricing import net_from_gross
 from backoffice.xentral.client import XentralClient
+from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
 from orders.customers import customer_resolve
 from orders.errors import OrderBusinessError
@@ -27,7 +28,13 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
         body, customer_fields = _import_body(order, client)
         # One write before the import: who the customer is, and that an import was sent.
         _save(order, import_attempted=True, **customer_fields)
-        xentral_id = client.create(IMPORT_PATH, body)
+        try:
+            xentral_id = client.create(IMPORT_PATH, body)
+        except XentralRateLimited:
+            # Refused before it was handled (no room, or 429): nothing was written, so the
+            # next try needs no lookup. An earlier ambiguous import was looked up above.
+            _save(order, import_attempted=False)
+            raise
         _save(order, xentral_order_id=xentral_id)
         OrderEvent.objects.create(
             order=order,

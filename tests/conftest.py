@@ -20,6 +20,15 @@ def _roomy_rate_budget(settings):
     settings.XENTRAL_MAX_INLINE_WAIT_S = 0.5
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_pacing(monkeypatch):
+    """What Xentral said about its rate limit is per process; a test's 429 must not hold back
+    the next test's calls."""
+    from backoffice.xentral import client
+
+    monkeypatch.setattr(client, "_pacing", client.Pacing())
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     proc, url = start_sandbox("--rate-limit", "off", "--token", SANDBOX_TOKEN)

@@ -2,8 +2,11 @@
 
 Xentral allows `XENTRAL_RATE_LIMIT` calls per `XENTRAL_RATE_WINDOW_S` for the whole instance, so
 web requests and every worker draw from one counter (a database row, or Redis when
-`Q2_REDIS_URL` is set). Bulk purposes are capped at their share; orders are never capped, so
-they always find room. A capped caller waits for the next window; it does not fail.
+`Q2_REDIS_URL` is set). No purpose goes past the window's total. Bulk purposes are capped at
+their share, and while orders wait for room (a registered demand check says so) they shrink to
+`XENTRAL_BUDGET_FLOOR`: caps are ceilings, never reservations. A caller either waits for the
+next window or, when it must not wait (orders: a web request answers at once), gets
+`BudgetExhausted` without anything sent.
 
 A call is *reserved* (counted) before the check, and given back when over the cap, so two
 processes racing for the last call of a window can never both get it.
@@ -18,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from backoffice.models import Purpose, RateWindow
+from backoffice.xentral.errors import XentralRateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +37,40 @@ def current_window(now: float | None = None) -> int:
     return int((time.time() if now is None else now) // window_length())
 
 
+class BudgetExhausted(XentralRateLimited):
+    """The shared budget has no room in this window: nothing was sent; `retry_after` is the
+    wait for the next window."""
+
+
+# Callables answering "are orders waiting for room?"; the orders app registers one, so this
+# layer never imports it.
+_priority_demand: list[Callable[[], bool]] = []
+
+
+def priority_demand_register(check: Callable[[], bool]) -> None:
+    if check not in _priority_demand:
+        _priority_demand.append(check)
+
+
+def priority_demand() -> bool:
+    return any(check() for check in _priority_demand)
+
+
 def purpose_cap(purpose: str) -> int | None:
-    """Calls the purpose may make per window, or None when uncapped (orders, index sync)."""
+    """Calls the purpose may make per window, or None when only the window's total bounds it
+    (orders, index sync). A bulk purpose shrinks to its floor while orders wait."""
     share = settings.XENTRAL_BUDGET_SHARES.get(str(purpose))
     if share is None:
         return None
-    return max(1, int(settings.XENTRAL_RATE_LIMIT * share))
+    limit = settings.XENTRAL_RATE_LIMIT
+    if priority_demand():
+        share = min(share, settings.XENTRAL_BUDGET_FLOOR)
+    return max(1, int(limit * share))
+
+
+def seconds_to_next_window(now: float | None = None) -> float:
+    now = time.time() if now is None else now
+    return (current_window(now) + 1) * window_length() - now
 
 
 class DatabaseCounter:
@@ -57,13 +89,10 @@ class DatabaseCounter:
                         RateWindow.objects.create(window=window, purpose=purpose, calls=1)
                 except IntegrityError:  # another process created it first
                     rows.update(calls=F("calls") + 1)
-            if cap is None:
-                granted = True
-            else:
-                usage = self.usage(window)
-                granted = usage.get(purpose, 0) <= cap and sum(usage.values()) <= limit
-                if not granted:
-                    rows.update(calls=F("calls") - 1)
+            usage = self.usage(window)
+            granted = sum(usage.values()) <= limit and (cap is None or usage[purpose] <= cap)
+            if not granted:
+                rows.update(calls=F("calls") - 1)
         if granted and window % 64 == 0:
             horizon = window - int(KEEP_S / window_length())
             RateWindow.objects.filter(window__lt=horizon).delete()
@@ -90,9 +119,7 @@ class RedisCounter:
         pipe.incr(key)
         pipe.expire(key, int(window_length() * 2) + 1)
         calls, _ = pipe.execute()
-        if cap is None:
-            return True
-        if calls <= cap and sum(self.usage(window).values()) <= limit:
+        if (cap is None or calls <= cap) and sum(self.usage(window).values()) <= limit:
             return True
         self.redis.decr(key)
         return False
@@ -113,6 +140,11 @@ def budget_usage(window: int | None = None) -> dict[str, int]:
     return counter().usage(current_window() if window is None else window)
 
 
+def total_room() -> int:
+    """Calls any purpose may still make in the current window."""
+    return max(0, int(settings.XENTRAL_RATE_LIMIT) - sum(budget_usage().values()))
+
+
 def purpose_room(purpose: str) -> int | None:
     """Calls a capped purpose may still make in the current window (None when uncapped)."""
     cap = purpose_cap(purpose)
@@ -128,7 +160,8 @@ def purpose_per_minute(purpose: str) -> float | None:
 
 
 class RateBudget:
-    """Grants calls: counts every one; capped purposes wait for the next window when full."""
+    """Grants calls: counts every one; a caller past its cap or the window's total waits for
+    the next window, or with `wait=False` gets `BudgetExhausted`."""
 
     def __init__(
         self,
@@ -140,7 +173,7 @@ class RateBudget:
         self.sleep = sleep
         self.last_window: int | None = None  # the window the last granted call was counted in
 
-    def acquire(self, purpose: str) -> float:
+    def acquire(self, purpose: str, *, wait: bool = True) -> float:
         """Count one call for `purpose`; returns the seconds waited for room."""
         waited = 0.0
         cap = purpose_cap(purpose)
@@ -152,6 +185,10 @@ class RateBudget:
                 self.last_window = window
                 return waited
             pause = (window + 1) * window_length() - now + 0.001
+            if not wait:
+                raise BudgetExhausted(
+                    f"No room for a {purpose} call in this rate window", retry_after=pause
+                )
             logger.info("rate budget: %s waits %.2f s for the next window", purpose, pause)
             self.sleep(pause)
             waited += pause

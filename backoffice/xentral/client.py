@@ -20,7 +20,12 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
 from backoffice.models import Purpose, XentralCall
-from backoffice.xentral.budget import RateBudget
+from backoffice.xentral.budget import (
+    BudgetExhausted,
+    RateBudget,
+    seconds_to_next_window,
+    total_room,
+)
 from backoffice.xentral.errors import (
     XentralRateLimited,
     XentralRequestError,
@@ -54,14 +59,21 @@ def shared_session() -> requests.Session:
 
 
 class Pacing:
-    """What the last response said about the remaining budget, shared within the process."""
+    """What the last response said about the remaining budget, shared within the process.
+    Xentral's windows need not start when the hub's do: once it says nothing remains (or
+    answers 429), no call is sent until its window has turned."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.remaining: int | None = None
         self.limit: int | None = None
+        self.blocked_until = 0.0  # Unix time
 
-    def observe(self, headers) -> None:
+    def observe(self, headers, *, retry_after: float | None = None) -> None:
+        now = time.time()
+        if retry_after is not None:
+            with self.lock:
+                self.blocked_until = max(self.blocked_until, now + retry_after)
         try:
             remaining = int(headers["X-RateLimit-Remaining"])
             limit = int(headers["X-RateLimit-Limit"])
@@ -69,6 +81,13 @@ class Pacing:
             return
         with self.lock:
             self.remaining, self.limit = remaining, limit
+            if remaining <= 0 and retry_after is None:
+                self.blocked_until = max(self.blocked_until, _reset_at(headers, now))
+
+    def blocked_for(self) -> float:
+        """Seconds until Xentral has room again by its own count (0: send now)."""
+        with self.lock:
+            return max(0.0, self.blocked_until - time.time())
 
     def delay(self) -> float:
         with self.lock:
@@ -81,7 +100,19 @@ class Pacing:
         return 0.0
 
 
+def _reset_at(headers, now: float) -> float:
+    try:
+        return float(headers["X-RateLimit-Reset"])
+    except (KeyError, TypeError, ValueError):
+        return now + seconds_to_next_window(now)
+
+
 _pacing = Pacing()
+
+
+def xentral_has_room() -> bool:
+    """May a call go out now: the shared budget has room and Xentral did not say it has none."""
+    return _pacing.blocked_for() == 0 and total_room() > 0
 
 
 class XentralResponse:
@@ -96,7 +127,9 @@ class XentralClient:
 
     `purpose` (order, catalog, stock, sync) decides the budget share; `subject` (a model
     instance) is written on every logged `XentralCall`. `calls_made` counts this instance's
-    calls so a service can report what an operation cost.
+    calls so a service can report what an operation cost. `wait_for_budget=False` never
+    sleeps for room (a web request): no room raises `BudgetExhausted` and a 429 is raised at
+    once; `pace=False` skips the slow-down Xentral advises below half of the limit.
     """
 
     def __init__(
@@ -114,6 +147,8 @@ class XentralClient:
         timeout: tuple[float, float] | None = None,
         max_inline_wait_s: float | None = None,
         get_retries: int | None = None,
+        wait_for_budget: bool = True,
+        pace: bool = True,
     ):
         self.purpose = Purpose(purpose)
         self.subject = subject
@@ -132,6 +167,8 @@ class XentralClient:
             settings.XENTRAL_MAX_INLINE_WAIT_S if max_inline_wait_s is None else max_inline_wait_s
         )
         self.get_retries = settings.XENTRAL_GET_RETRIES if get_retries is None else get_retries
+        self.wait_for_budget = wait_for_budget
+        self.pace = pace
         self.calls_made = 0
 
     def bound(
@@ -151,6 +188,8 @@ class XentralClient:
             timeout=self.timeout,
             max_inline_wait_s=self.max_inline_wait_s,
             get_retries=self.get_retries,
+            wait_for_budget=self.wait_for_budget,
+            pace=self.pace,
         )
 
     # --- verbs ------------------------------------------------------------------------------
@@ -225,8 +264,12 @@ class XentralClient:
                 return self._send(method, path, params=params, json=json)
             except XentralRateLimited as error:
                 # A 429 means nothing was written, so even a write may be sent again - once,
-                # and only when the wait fits in a web request.
-                if rate_limit_retried or error.retry_after > self.max_inline_wait_s:
+                # and only by a caller that may wait, and only for a short wait.
+                if (
+                    rate_limit_retried
+                    or not self.wait_for_budget
+                    or error.retry_after > self.max_inline_wait_s
+                ):
                     raise
                 rate_limit_retried = True
                 self.sleep(error.retry_after)
@@ -238,10 +281,17 @@ class XentralClient:
                 self.sleep(backoff * (0.5 + random.random() / 2))
 
     def _send(self, method: str, path: str, *, params: dict | None, json: Any) -> XentralResponse:
-        pause = self.pacing.delay()
+        pause = self.pacing.delay() if self.pace else 0.0
         if pause:
             self.sleep(pause)
-        self.budget.acquire(self.purpose)
+        blocked = self.pacing.blocked_for()
+        if blocked and not self.wait_for_budget:
+            raise BudgetExhausted(
+                f"Xentral's rate limit has no room for {method} {path} yet", retry_after=blocked
+            )
+        if blocked:
+            self.sleep(blocked)
+        self.budget.acquire(self.purpose, wait=self.wait_for_budget)
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Accept": "application/json",
@@ -275,9 +325,9 @@ class XentralClient:
             )
             self._log(method, path, params, json, None, started, error=f"connection: {exc}")
             raise error from exc
-        self.pacing.observe(response.headers)
         data = _parse_body(response)
         error = error_for_response(response, data, method, path)
+        self.pacing.observe(response.headers, retry_after=getattr(error, "retry_after", None))
         self._log(method, path, params, json, response, started, error=str(error or ""))
         if error is not None:
             raise error
