@@ -41,6 +41,10 @@ class Channel(models.Model):
     allow_customer_creation = models.BooleanField(
         default=False, help_text="Create unknown customers in Xentral instead of failing."
     )
+    allow_customer_number = models.BooleanField(
+        default=False,
+        help_text="May order for a Xentral customer by its number (and see customer ids).",
+    )
     payment_map = models.JSONField(
         default=dict, blank=True, help_text="Shop payment code -> Xentral payment method id."
     )

@@ -1,8 +1,8 @@
 """Benchmark: a flash sale at Xentral's real rate limit (the sandbox and the hub at 100 calls/min).
 
-    python bench/burst.py [--orders 120] [--clients 8]
+    python bench/burst.py [--orders 120] [--clients 8] [--db sqlite|postgres]
 
-A fresh SQLite hub (gunicorn + one `qcluster`, installed by `migrate` alone) in front of the
+A fresh hub database (gunicorn + one `qcluster`, installed by `migrate` alone) in front of the
 sandbox with its rate limit on. After a warm-up, at the turn of a rate window, `--clients`
 shops send `--orders` orders as fast as they can. Prints, all measured: the drain rate as a
 share of what the ceiling allows for the calls the orders need, calls sent per call needed,
@@ -25,20 +25,30 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.orders import CUSTOMER, PYTHON, TOKEN, free_port, manage, percentile, wait_http  # noqa: E402
+from bench.orders import (  # noqa: E402
+    CUSTOMER,
+    PYTHON,
+    TOKEN,
+    Backend,
+    free_port,
+    manage,
+    percentile,
+    wait_http,
+)
 
 LIMIT, WINDOW_S = 100, 60
 DONE = {"created", "failed", "resolved"}
 
 
 class Burst:
-    def __init__(self, orders: int, clients: int):
+    def __init__(self, orders: int, clients: int, db: str):
         self.orders, self.clients = orders, clients
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-burst-"))
         self.procs: list[subprocess.Popen] = []
+        self.backend = Backend(db, self.tmp)
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.tmp / 'hub.sqlite3'}",
+            "DATABASE_URL": self.backend.url,
             "XENTRAL_TOKEN": TOKEN,
             "XENTRAL_RATE_LIMIT": str(LIMIT),
             "XENTRAL_RATE_WINDOW_S": str(WINDOW_S),
@@ -100,6 +110,7 @@ class Burst:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        self.backend.drop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def control(self, method: str, path: str, **kwargs):
@@ -170,8 +181,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=120)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
-    run = Burst(args.orders, args.clients)
+    run = Burst(args.orders, args.clients, args.db)
     try:
         run.start()
         per_order = run.warm_up()
@@ -191,8 +203,14 @@ def main() -> None:
     for status, _, _ in answers:
         statuses[status] = statuses.get(status, 0) + 1
     latencies = [elapsed_ms for _, elapsed_ms, _ in answers]
+    by_status = {
+        status: percentile([ms for s, ms, _ in answers if s == status], 99) for status in statuses
+    }
     too_many = sum(1 for c in calls if c["status"] == 429)
-    print(f"burst: {args.orders} orders from {args.clients} shops, Xentral limit {LIMIT}/min")
+    print(
+        f"burst: {args.orders} orders from {args.clients} shops, Xentral limit {LIMIT}/min, "
+        f"{args.db}"
+    )
     print(f"  answers to the shops:     {dict(sorted(statuses.items()))}")
     print(f"  calls needed:             {needed} ({per_order} per warm order, measured)")
     rate = ceiling_s / elapsed * 100
@@ -204,6 +222,8 @@ def main() -> None:
     print(f"  answer time to the shop:  p50 {percentile(latencies, 50):.0f} ms, "
           f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms "
           "(goal p99 < 500 ms)")  # fmt: skip
+    print("  p99 by answer:            " + ", ".join(
+        f"{status}: {ms:.0f} ms" for status, ms in sorted(by_status.items())))  # fmt: skip
     print(f"  lost:                     {accepted - distinct} (accepted {accepted}, in Xentral "
           f"{distinct})")  # fmt: skip
     print(f"  duplicated:               {len(xentral) - distinct}")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backoffice.backoff import backoff_delay
 from backoffice.services import staff_alert_open
-from backoffice.xentral.errors import XentralError, XentralRateLimited
+from backoffice.xentral.errors import XentralError
 from orders.errors import OrderErrorCode, order_error
 from orders.models import OrderEventKind, OrderRequest, OrderStatus
 from orders.selectors import orders_waiting_for_rate_limit
@@ -89,30 +89,25 @@ def order_queue_for_retry(*, order: OrderRequest, exc: XentralError, user=None) 
     )
 
 
-def order_wait_for_rate_limit(*, order: OrderRequest, exc: XentralRateLimited, user=None) -> None:
-    """No room in the shared budget, or Xentral answered 429: nothing was written, so this is
-    no failed attempt - no backoff, no lookup before the next try; it is sent again as soon
-    as the window turns."""
-    next_at = timezone.now() + timedelta(seconds=max(0.0, float(exc.retry_after)))
-    text = f"{type(exc).__name__}: {exc}"[:1000]
+def order_wait(
+    *, order: OrderRequest, retry_after: float, error: dict, text: str = "", user=None
+) -> None:
+    """Nothing failed and nothing was written (no room in the rate budget, a 429, the
+    customer being created by another order): no attempt is counted, no backoff, no lookup
+    before the next try; it is tried again after `retry_after` seconds."""
+    next_at = timezone.now() + timedelta(seconds=max(0.0, float(retry_after)))
     moved = order_transition(
         order_id=order.pk,
         to=OrderStatus.QUEUED,
         sources=[OrderStatus.PROCESSING],
         user=user,
         kind=OrderEventKind.RETRY_SCHEDULED,
-        message=f"Waiting for room in Xentral's rate limit until {next_at.isoformat()}",
+        message=f"{error['message']} (next try at {next_at.isoformat()})",
         where={"claim_token": order.claim_token},
         fields={
             "next_attempt_at": next_at,
-            "last_error": text,
-            "errors": [
-                order_error(
-                    "",
-                    OrderErrorCode.RATE_LIMITED,
-                    "Waiting for room in Xentral's rate limit; the order is sent shortly",
-                )
-            ],
+            "last_error": (text or error["message"])[:1000],
+            "errors": [error],
         },
     )
     if moved and not orders_waiting_for_rate_limit().exclude(pk=order.pk).exists():

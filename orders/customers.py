@@ -1,13 +1,37 @@
-"""Customer resolution: CustomerLink first, then a Xentral search, then creation if allowed."""
+"""Customers exactly once, with their address: a complete CustomerLink first, then a Xentral
+search, then creation if the channel may.
+
+Creating a customer is recoverable like the order: the first order to need a new customer
+claims its normalised e-mail (a pending CustomerLink, taken in a short transaction and never
+held across a Xentral call), records that a create was sent before sending it, saves the id
+Xentral returns at once, then adds the address and reads the number. Only then is the link
+complete and used by other orders. A later order that finds a claim held by an order at work
+waits a moment; a claim left by an order that is no longer at work is taken over, and the
+search (by the same normalised e-mail the customer was created with) finds a customer whose
+create answer was lost, so it is completed, never created twice.
+"""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from backoffice.models import Channel
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import filter_params
-from orders.models import CustomerLink, CustomerLinkKind
+from orders.models import (
+    CustomerLink,
+    CustomerLinkKind,
+    CustomerLinkStatus,
+    OrderRequest,
+    OrderStatus,
+)
+
+# A claim this old is taken over even from an order still marked as processing.
+STALE_CLAIM = timedelta(minutes=2)
+# How soon an order that found the customer being created by another order tries again.
+PENDING_RETRY_S = 2.0
 
 
 class FoundBy(models.TextChoices):
@@ -16,8 +40,10 @@ class FoundBy(models.TextChoices):
     CREATED = "created", "Created in Xentral"
 
 
-class CustomerNotFound(Exception):
-    """The customer is unknown to Xentral and the channel may not create customers."""
+class CustomerPending(Exception):
+    """Another order is creating this customer right now; nothing failed, try again shortly."""
+
+    retry_after = PENDING_RETRY_S
 
 
 @dataclass(frozen=True)
@@ -28,8 +54,17 @@ class ResolvedCustomer:
     found_by: FoundBy
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+@dataclass
+class CustomerLookup:
+    """What a lookup found: the customer, or (None) the claim to create it with."""
+
+    found: ResolvedCustomer | None
+    claim: CustomerLink | None
+
+
+def normalise_email(email: str | None) -> str:
+    """The one form of an e-mail the hub searches, creates and links with."""
+    return (email or "").strip().lower()
 
 
 def _link_keys(customer: dict) -> list[tuple[str, str]]:
@@ -41,69 +76,151 @@ def _link_keys(customer: dict) -> list[tuple[str, str]]:
     return keys
 
 
-def _remember(keys: list[tuple[str, str]], *, customer_id: str, number: str) -> None:
+def customer_may_be_created(*, customer: dict, channel: Channel) -> bool:
+    return bool(channel.allow_customer_creation and customer.get("email")) and not customer.get(
+        "number"
+    )
+
+
+def customer_lookup(
+    *, customer: dict, channel: Channel, client: XentralClient, order
+) -> CustomerLookup:
+    """Reads only (and completes a customer an earlier attempt created): a complete link, then
+    a search. Raises CustomerPending while another order at work creates this customer."""
+    keys = _link_keys(customer)
+    linked = _complete_link(keys)
+    if linked is not None:
+        return CustomerLookup(linked, None)
+    claim = None
+    if customer_may_be_created(customer=customer, channel=channel):
+        claim = _claim(keys[-1], order=order)
+        if claim.status == CustomerLinkStatus.COMPLETE:
+            return CustomerLookup(_resolved(claim, FoundBy.LINK), None)
+        if claim.xentral_customer_id:
+            # Created by an earlier attempt: finish it rather than search for it.
+            return CustomerLookup(_complete(claim, customer, keys, client), None)
     for kind, value in keys:
+        params = filter_params((str(kind), "equals", value))
+        found = list((client.get("/api/v2/customers", params=params) or {}).get("data", []))
+        if found:
+            item = found[0]
+            if claim is not None and claim.create_attempted:
+                # The create whose answer was lost: this customer still needs its address.
+                _save_claim(claim, xentral_customer_id=str(item["id"]))
+                return CustomerLookup(_complete(claim, customer, keys, client), None)
+            number = str(item.get("number") or "")
+            _remember(keys, customer_id=str(item["id"]), number=number)
+            return CustomerLookup(
+                ResolvedCustomer(str(item["id"]), number, False, FoundBy.SEARCH), None
+            )
+    return CustomerLookup(None, claim)
+
+
+def customer_create(
+    *, customer: dict, channel: Channel, client: XentralClient, claim: CustomerLink
+) -> ResolvedCustomer:
+    """Create the customer this order claimed, then its address, then read its number. Each
+    step is recorded on the claim before the next call."""
+    _save_claim(claim, create_attempted=True)
+    customer_id = client.create("/api/v2/customers", _customer_body(customer, channel))
+    _save_claim(claim, xentral_customer_id=customer_id)
+    return _complete(claim, customer, _link_keys(customer), client, created=True)
+
+
+def _complete(
+    claim: CustomerLink, customer: dict, keys, client: XentralClient, *, created: bool = False
+) -> ResolvedCustomer:
+    customer_id = claim.xentral_customer_id
+    if not claim.address_added:
+        client.create(f"/api/v2/customers/{customer_id}/addresses", _address_body(customer))
+        _save_claim(claim, address_added=True)
+    read = client.get(f"/api/v2/customers/{customer_id}") or {}
+    number = str((read.get("data") or read).get("number") or "")
+    _remember(keys, customer_id=customer_id, number=number)
+    return ResolvedCustomer(customer_id, number, created or claim.create_attempted, FoundBy.CREATED)
+
+
+def _resolved(link: CustomerLink, found_by: FoundBy) -> ResolvedCustomer:
+    return ResolvedCustomer(link.xentral_customer_id, link.xentral_customer_number, False, found_by)
+
+
+def _complete_link(keys) -> ResolvedCustomer | None:
+    for kind, value in keys:
+        link = CustomerLink.objects.filter(
+            kind=kind, value=value, status=CustomerLinkStatus.COMPLETE
+        ).first()
+        if link is not None:
+            return _resolved(link, FoundBy.LINK)
+    return None
+
+
+def _claim(key: tuple[str, str], *, order) -> CustomerLink:
+    """The pending link for this e-mail, held by this order; or the complete one. Raises
+    CustomerPending while another order at work holds it. One short transaction."""
+    kind, value = key
+    now = timezone.now()
+    with transaction.atomic():
         try:
             with transaction.atomic():
-                CustomerLink.objects.update_or_create(
+                link, created = CustomerLink.objects.get_or_create(
                     kind=kind,
                     value=value,
                     defaults={
-                        "xentral_customer_id": customer_id,
-                        "xentral_customer_number": number,
+                        "status": CustomerLinkStatus.PENDING,
+                        "claimed_by": order.pk,
+                        "claimed_at": now,
                     },
                 )
+        except IntegrityError:  # a concurrent order inserted it first
+            link, created = CustomerLink.objects.get(kind=kind, value=value), False
+        link = CustomerLink.objects.select_for_update().get(pk=link.pk)
+        if created or link.status == CustomerLinkStatus.COMPLETE or link.claimed_by == order.pk:
+            return link
+        holder_at_work = OrderRequest.objects.filter(
+            pk=link.claimed_by, status=OrderStatus.PROCESSING
+        ).exists()
+        if holder_at_work and link.claimed_at and link.claimed_at > now - STALE_CLAIM:
+            raise CustomerPending(f"Customer {value} is being created by another order")
+        link.claimed_by, link.claimed_at = order.pk, now
+        link.save(update_fields=["claimed_by", "claimed_at"])
+        return link
+
+
+def _save_claim(claim: CustomerLink, **fields) -> None:
+    """Record a step of the creation at once, in its own short transaction."""
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    CustomerLink.objects.filter(pk=claim.pk).update(**fields)
+
+
+def _remember(keys: list[tuple[str, str]], *, customer_id: str, number: str) -> None:
+    """Complete the links of every key (the customer is whole: created with its address)."""
+    for kind, value in keys:
+        fields = {
+            "xentral_customer_id": customer_id,
+            "xentral_customer_number": number,
+            "status": CustomerLinkStatus.COMPLETE,
+        }
+        try:
+            with transaction.atomic():
+                CustomerLink.objects.update_or_create(kind=kind, value=value, defaults=fields)
         except IntegrityError:
             # A concurrent order bound the same key first; its binding is as good as ours.
             pass
 
 
-def customer_resolve(
-    *, customer: dict, channel: Channel, client: XentralClient
-) -> ResolvedCustomer:
-    """The Xentral customer for the payload's customer block; raises CustomerNotFound."""
-    keys = _link_keys(customer)
-    for kind, value in keys:
-        link = CustomerLink.objects.filter(kind=kind, value=value).first()
-        if link is not None:
-            return ResolvedCustomer(
-                link.xentral_customer_id, link.xentral_customer_number, False, FoundBy.LINK
-            )
-    for kind, value in keys:
-        found = list(
-            client.get("/api/v2/customers", params=filter_params((str(kind), "equals", value))).get(
-                "data", []
-            )
-        )
-        if found:
-            item = found[0]
-            number = str(item.get("number") or "")
-            _remember(keys, customer_id=str(item["id"]), number=number)
-            return ResolvedCustomer(str(item["id"]), number, False, FoundBy.SEARCH)
-    if not channel.allow_customer_creation or customer.get("number"):
-        raise CustomerNotFound(
-            f"Customer {customer.get('number') or customer.get('email')} not found in Xentral"
-        )
-    customer_id = client.create("/api/v2/customers", _customer_body(customer, channel))
-    _remember(keys, customer_id=customer_id, number="")
-    client.create(
-        f"/api/v2/customers/{customer_id}/addresses",
-        {
-            "type": "masterdata",
-            "street": customer["street"],
-            "zip": customer["zip"],
-            "city": customer["city"],
-            "country": customer["country"],
-        },
-    )
-    created = client.get(f"/api/v2/customers/{customer_id}")
-    number = str((created.get("data") or created).get("number") or "")
-    _remember(keys, customer_id=customer_id, number=number)
-    return ResolvedCustomer(customer_id, number, True, FoundBy.CREATED)
+def _address_body(customer: dict) -> dict:
+    return {
+        "type": "masterdata",
+        "street": customer["street"],
+        "zip": customer["zip"],
+        "city": customer["city"],
+        "country": customer["country"],
+    }
 
 
 def _customer_body(customer: dict, channel: Channel) -> dict:
-    contact = {"email": customer.get("email") or None}
+    contact = {"email": normalise_email(customer.get("email")) or None}
     if customer.get("phone"):
         contact["phone"] = customer["phone"]
     body: dict = {"contactDetails": contact, "project": {"id": channel.project_id}}

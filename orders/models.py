@@ -132,13 +132,31 @@ class CustomerLinkKind(models.TextChoices):
     NUMBER = "number", "Customer number"
 
 
+class CustomerLinkStatus(models.TextChoices):
+    PENDING = "pending", "Being created by an order"
+    COMPLETE = "complete", "Complete (created with its address, or found)"
+
+
 class CustomerLink(models.Model):
-    """A normalised e-mail or customer number bound to a Xentral customer (any channel)."""
+    """A normalised e-mail or customer number bound to a Xentral customer (any channel). While
+    an order creates the customer the link is pending: the steps done are recorded on it, and
+    only a complete link is used by other orders."""
 
     kind = models.CharField(max_length=10, choices=CustomerLinkKind.choices)
     value = models.CharField(max_length=254)
-    xentral_customer_id = models.CharField(max_length=20)
+    xentral_customer_id = models.CharField(max_length=20, blank=True, default="")
     xentral_customer_number = models.CharField(max_length=50, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=CustomerLinkStatus.choices, default=CustomerLinkStatus.COMPLETE
+    )
+    claimed_by = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="The order creating the customer."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    create_attempted = models.BooleanField(
+        default=False, help_text="A create was sent: search before sending another."
+    )
+    address_added = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backoffice.models import Channel, XentralCall
 from catalog.models import Product
-from orders.errors import CONFIGURATION_CODES, OrderErrorCode
+from orders.errors import CONFIGURATION_CODES, WAIT_CODES, OrderErrorCode
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 
 # A queued order whose retry is this late means the sweeper is not running.
@@ -61,9 +61,10 @@ def orders_overdue() -> QuerySet[OrderRequest]:
 
 
 def orders_waiting_for_rate_limit() -> QuerySet[OrderRequest]:
-    """Queued orders that only wait for room in the rate limit (nothing failed)."""
+    """Queued orders that only wait a moment (for room in the rate limit, or for another
+    order creating their customer): nothing failed."""
     return OrderRequest.objects.filter(
-        status=OrderStatus.QUEUED, errors__0__code=str(OrderErrorCode.RATE_LIMITED)
+        status=OrderStatus.QUEUED, errors__0__code__in=[str(c) for c in WAIT_CODES]
     )
 
 

@@ -298,6 +298,9 @@ def order_representation(order: OrderRequest, *, request=None, base_url: str = "
         url = request.build_absolute_uri(path)
     else:
         url = f"{base_url.rstrip('/')}{path}"
+    # A channel learns a customer's Xentral ids only for a customer its order created, or
+    # when it may order by customer number: never another channel's customer's.
+    reveal = order.customer_created or order.channel.allow_customer_number
     return {
         "id": str(order.id),
         "reference": order.reference,
@@ -308,8 +311,8 @@ def order_representation(order: OrderRequest, *, request=None, base_url: str = "
         "xentral": {
             "order_id": order.xentral_order_id or None,
             "order_number": order.xentral_order_number or None,
-            "customer_id": order.xentral_customer_id or None,
-            "customer_number": order.xentral_customer_number or None,
+            "customer_id": (order.xentral_customer_id or None) if reveal else None,
+            "customer_number": (order.xentral_customer_number or None) if reveal else None,
             "customer_created": order.customer_created,
         },
         "fulfilment": fulfilment_representation(order),

@@ -14,20 +14,22 @@ from backoffice.xentral.errors import (
     XentralError,
     XentralRateLimited,
     XentralUnavailable,
+    XentralValidationError,
 )
 from orders.attempt_outcomes import (
     order_fail,
     order_hold_for_configuration,
     order_queue_for_retry,
-    order_wait_for_rate_limit,
+    order_wait,
 )
-from orders.customers import CustomerNotFound
+from orders.customers import CustomerPending, normalise_email
 from orders.errors import (
     OrderBusinessError,
     OrderErrorCode,
     OrderNotResubmittable,
     ReferenceCannotChange,
     order_error,
+    violation_errors,
 )
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 from orders.transitions import IN_FLIGHT, order_claim, order_transition
@@ -107,7 +109,7 @@ def _payload_fields(payload: dict) -> dict:
     items = payload.get("items", [])
     return {
         "payload": payload,
-        "customer_email": (payload.get("customer", {}).get("email") or "").strip().lower(),
+        "customer_email": normalise_email(payload.get("customer", {}).get("email")),
         "skus": " ".join(i.get("sku") or i.get("external_number") or "" for i in items)[:5000],
         "payment_status": payload.get("payment_status") or "",
         "custom_fields": payload.get("custom_fields") or {},
@@ -208,9 +210,13 @@ def order_process(*, order_id, claim_token, user=None, from_worker: bool = False
         order_create_in_xentral(order=order, client=client, user=user)
     except OrderBusinessError as exc:
         order_fail(order=order, errors=exc.errors, user=user)
-    except CustomerNotFound as exc:
-        errors = [order_error("customer", OrderErrorCode.CUSTOMER_NOT_FOUND, str(exc))]
-        order_fail(order=order, errors=errors, user=user)
+    except CustomerPending as exc:
+        order_wait(
+            order=order,
+            retry_after=exc.retry_after,
+            error=order_error("customer", OrderErrorCode.CUSTOMER_PENDING, str(exc)),
+            user=user,
+        )
     except UnknownTaxCategory as exc:
         order_hold_for_configuration(
             order=order,
@@ -232,11 +238,37 @@ def order_process(*, order_id, claim_token, user=None, from_worker: bool = False
             user=user,
         )
     except XentralRateLimited as exc:
-        order_wait_for_rate_limit(order=order, exc=exc, user=user)
+        order_wait(
+            order=order,
+            retry_after=exc.retry_after,
+            error=order_error(
+                "",
+                OrderErrorCode.RATE_LIMITED,
+                "Waiting for room in Xentral's rate limit; the order is sent shortly",
+            ),
+            text=f"{type(exc).__name__}: {exc}",
+            user=user,
+        )
     except XentralUnavailable as exc:
         order_queue_for_retry(order=order, exc=exc, user=user)
+    except XentralValidationError as exc:
+        order_fail(order=order, errors=_rejected(exc), user=user)
     except XentralError as exc:
         message = f"Xentral rejected the order: {exc.problem_text or exc}"
         errors = [order_error("", OrderErrorCode.XENTRAL_REJECTED, message)]
         order_fail(order=order, errors=errors, user=user)
     return _reload(order)
+
+
+def _rejected(exc: XentralValidationError) -> list[dict]:
+    """Xentral's 400 as errors with the payload's field paths (the import's violations map to
+    items, payment, shipping...; a customer create's to the customer)."""
+    prefix = "customer" if exc.path.startswith("/api/v2/customers") else ""
+    errors = violation_errors(exc.violations, exc.messages, prefix=prefix)
+    return errors or [
+        order_error(
+            prefix,
+            OrderErrorCode.XENTRAL_REJECTED,
+            f"Xentral rejected the order: {exc.problem_text}",
+        )
+    ]

@@ -9,8 +9,13 @@ from backoffice.pricing import net_from_gross
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
-from orders.customers import customer_resolve
-from orders.errors import OrderBusinessError
+from orders.customers import (
+    CustomerLookup,
+    customer_create,
+    customer_lookup,
+    customer_may_be_created,
+)
+from orders.errors import OrderBusinessError, OrderErrorCode, order_error
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
 from orders.resolution import MethodKind, resolve_items, resolve_method
 from orders.transitions import order_transition
@@ -89,21 +94,71 @@ def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
         return
 
 
+def _check_channel(order: OrderRequest, errors: list[dict]) -> None:
+    channel, customer = order.channel, order.payload["customer"]
+    if not channel.project_id:
+        errors.append(
+            order_error(
+                "channel.project_id",
+                OrderErrorCode.CHANNEL_CONFIGURATION,
+                f"Channel {channel} has no Xentral project; staff must set one",
+            )
+        )
+    if customer.get("number") and not channel.allow_customer_number:
+        errors.append(
+            order_error(
+                "customer.number",
+                OrderErrorCode.CUSTOMER_NUMBER_NOT_ALLOWED,
+                "This channel may not order by customer number; send the customer's e-mail",
+            )
+        )
+
+
+def _find_customer(order: OrderRequest, client: XentralClient, errors: list[dict]):
+    """The customer lookup (reads only); an unknown customer the channel may not create is
+    one more error, so it is reported with the others."""
+    customer, channel = order.payload["customer"], order.channel
+    lookup = customer_lookup(customer=customer, channel=channel, client=client, order=order)
+    if lookup.found is None and lookup.claim is None:
+        creatable = customer_may_be_created(customer=customer, channel=channel)
+        reason = "" if creatable else " and this channel may not create customers"
+        field = "customer.number" if customer.get("number") else "customer.email"
+        errors.append(
+            order_error(
+                field,
+                OrderErrorCode.CUSTOMER_NOT_FOUND,
+                f"Customer {customer.get('number') or customer.get('email')} not found in "
+                f"Xentral{reason}",
+            )
+        )
+    return lookup
+
+
 def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict]:
+    """The import body; every problem the hub can know before a write is collected first and
+    raised together (OrderBusinessError), so the channel fixes them all at once."""
     payload, channel = order.payload, order.channel
     errors: list[dict] = []
     products = resolve_items(payload["items"], client, errors)
     payment = resolve_method(MethodKind.PAYMENT, payload.get("payment"), channel, client, errors)
     shipping = resolve_method(MethodKind.SHIPPING, payload.get("shipping"), channel, client, errors)
+    _check_channel(order, errors)
+    currency = payload.get("currency") or "EUR"
+    positions: list[dict] = []
+    if not errors:
+        # Before the customer is looked up or created: a missing tax rate holds the order.
+        positions = [
+            _position(item, product, payload.get("prices") == "gross", currency)
+            for item, product in zip(payload["items"], products, strict=True)
+        ]
+    lookup = CustomerLookup(None, None)
+    if not any(e["field"] == "customer.number" for e in errors):
+        lookup = _find_customer(order, client, errors)
     if errors:
         raise OrderBusinessError(errors)
-    currency = payload.get("currency") or "EUR"
-    # Before the customer is looked up or created: a missing tax rate holds the order first.
-    positions = [
-        _position(item, product, payload.get("prices") == "gross", currency)
-        for item, product in zip(payload["items"], products, strict=True)
-    ]
-    customer = customer_resolve(customer=payload["customer"], channel=channel, client=client)
+    customer = lookup.found or customer_create(
+        customer=payload["customer"], channel=channel, client=client, claim=lookup.claim
+    )
     customer_fields = {
         "xentral_customer_id": customer.id,
         "xentral_customer_number": customer.number,

@@ -81,6 +81,11 @@ class DatabaseCounter:
         return dict(RateWindow.objects.filter(window=window).values_list("purpose", "calls"))
 
     def reserve(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        # A full window only fills further within itself, so a read (no write lock) can
+        # refuse at once; a burst of refused orders then costs no write transactions.
+        usage = self.usage(window)
+        if sum(usage.values()) >= limit or (cap is not None and usage.get(purpose, 0) >= cap):
+            return False
         with transaction.atomic():
             rows = RateWindow.objects.filter(window=window, purpose=purpose)
             if not rows.update(calls=F("calls") + 1):

@@ -182,9 +182,15 @@ def test_known_customer_is_found_by_email_and_linked(hub, demo):
     response = hub.post_order(order_payload())
 
     assert response.json()["xentral"]["customer_created"] is False
-    assert response.json()["xentral"]["customer_id"]
+    # Found, not created by this channel: its Xentral ids are not the channel's to see.
+    assert response.json()["xentral"]["customer_id"] is None
+    [known] = [
+        c for c in demo.state()["customers"]
+        if c["contactDetails"].get("email") == "kunde@example.com"
+    ]  # fmt: skip
     link = CustomerLink.objects.get(value="kunde@example.com")
-    assert link.xentral_customer_id == response.json()["xentral"]["customer_id"]
+    assert link.xentral_customer_id == str(known["id"])
+    assert OrderRequest.objects.get().xentral_customer_id == str(known["id"])
     assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
 
 
@@ -352,7 +358,9 @@ def test_get_order_and_filter_list_by_reference_and_status(hub, demo):
     assert [o["reference"] for o in failed.json()["data"]] == ["BAD-1"]
 
 
-def test_known_customer_is_found_by_number(hub, demo):
+def test_known_customer_is_found_by_number(hub, demo, channel):
+    channel.allow_customer_number = True
+    channel.save()
     [known] = [c for c in demo.state()["customers"] if c.get("number")][:1]
     payload = order_payload()
     payload["customer"] = {"number": known["number"]}
@@ -365,7 +373,9 @@ def test_known_customer_is_found_by_number(hub, demo):
     assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
 
 
-def test_unknown_customer_number_is_never_created(hub, demo):
+def test_unknown_customer_number_is_never_created(hub, demo, channel):
+    channel.allow_customer_number = True
+    channel.save()
     payload = order_payload()
     payload["customer"] = {"number": "99999999"}
 
