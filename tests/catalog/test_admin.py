@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils.module_loading import import_string
-from django_q.models import OrmQ
 
 from catalog.imports.apply import import_run_chunk
 from catalog.imports.dry_run import import_dry_run_step
@@ -16,6 +14,7 @@ from catalog.parsing import normalise_rows
 from orders.serializers import validated_payload
 from orders.services import order_submit
 from tests.factories import ChannelFactory, ImportRowFactory, ProductFactory
+from tests.task_queue import queue_purge, queue_run_all, queue_size
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 pytestmark = pytest.mark.django_db
@@ -33,17 +32,6 @@ def file_row(number: str, **columns) -> dict:
         [{"number": number, "name": f"Product {number}", **columns}], first_line=2
     )
     return row
-
-
-def run_queued_jobs() -> int:
-    """Do what a django-q2 worker does with the queued jobs (each may queue the next)."""
-    runs = 0
-    while job := OrmQ.objects.order_by("id").first():
-        job.delete()
-        task = job.task
-        import_string(task["func"])(*task["args"], **task["kwargs"])
-        runs += 1
-    return runs
 
 
 def test_upload_shows_the_dry_run_and_apply_runs_it(staff, sandbox):
@@ -76,6 +64,7 @@ def test_upload_shows_the_dry_run_and_apply_runs_it(staff, sandbox):
 def test_applying_twice_starts_one_chain_and_says_why_not(
     staff, sandbox, django_capture_on_commit_callbacks
 ):
+    queue_purge()
     product_import = ImportRowFactory(number="ONCE-1", data=file_row("ONCE-1")).product_import
     ImportRowFactory(product_import=product_import, number="ONCE-2", data=file_row("ONCE-2"))
     apply_url = reverse("admin:catalog_import_apply", args=[product_import.pk])
@@ -92,9 +81,9 @@ def test_applying_twice_starts_one_chain_and_says_why_not(
     refusal = "The import is being applied already; this page shows its progress."
     assert refusal in second.content.decode()
     assert refusal in action.content.decode()
-    assert OrmQ.objects.count() == 1, "one chain of jobs"
+    assert queue_size() == 1, "one chain of jobs"
 
-    assert run_queued_jobs() == 2, "one chunk, then the one that finishes"
+    assert queue_run_all() == 2, "one chunk, then the one that finishes"
     product_import.refresh_from_db()
     assert product_import.status == "done"
     creates = sandbox.requests(method="POST", path_prefix="/api/v2/products")

@@ -5,11 +5,11 @@ is neither offered nor run."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django_q.models import OrmQ
 
 from catalog.models import ExternalReference, ImportEventKind, ImportStatus, ProductImport
 from tests.factories import ImportRowFactory, ProductFactory
 from tests.staff import action_offered, staff_user
+from tests.task_queue import queue_purge, queue_size
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,7 @@ def test_a_catalog_manager_opens_the_upload_page(client):
 
 
 def test_an_import_viewer_cannot_apply_or_rerun(client):
+    queue_purge()
     product_import = ImportRowFactory().product_import
     client.force_login(staff_user(*VIEWER))
     apply_url = reverse("admin:catalog_import_apply", args=[product_import.pk])
@@ -66,7 +67,7 @@ def test_an_import_viewer_cannot_apply_or_rerun(client):
     assert (get.status_code, apply.status_code, rerun.status_code) == (403, 403, 403)
     assert product_import.status == ImportStatus.CHECKED
     assert not product_import.events.exists()
-    assert not OrmQ.objects.exists()
+    assert queue_size() == 0
 
 
 def test_a_catalog_manager_applies_from_the_page(client):
