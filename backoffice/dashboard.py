@@ -7,6 +7,7 @@ from backoffice.app_hooks import app_modules
 from backoffice.health import hub_health, worker_alert_sync
 from backoffice.models import StaffAlert
 from backoffice.xentral.budget import budget_usage, purpose_cap
+from backoffice.xentral.subscription import xentral_webhook_status
 
 
 def attention_items() -> list[dict]:
@@ -55,4 +56,5 @@ def dashboard_context() -> dict:
         "rate_limit": settings.XENTRAL_RATE_LIMIT,
         "rate_window": settings.XENTRAL_RATE_WINDOW_S,
         "xentral_url": settings.XENTRAL_URL,
+        "xentral_events": xentral_webhook_status(),
     }

@@ -281,6 +281,9 @@ STOCK_HIGH_OPEN_ORDERS = env.float("STOCK_HIGH_OPEN_ORDERS", default=10)
 # A product is refreshed at the latest after this many minutes (low-stock ones sooner).
 STOCK_MAX_AGE_MIN = env.float("STOCK_MAX_AGE_MIN", default=60)
 STOCK_LOW_MAX_AGE_MIN = env.float("STOCK_LOW_MAX_AGE_MIN", default=10)
+# With Xentral's stock events subscribed, the stockCount list check sweeps every product once
+# per this many minutes (a safety net for lost events) instead of every cycle.
+STOCK_EVENTS_SWEEP_MIN = env.float("STOCK_EVENTS_SWEEP_MIN", default=60)
 STOCK_ALERT_EMAILS = env.list("STOCK_ALERT_EMAILS", default=[])
 # No low-stock alert this many hours after a product's first snapshot (new products start at 0).
 STOCK_ALERT_GRACE_H = env.float("STOCK_ALERT_GRACE_H", default=24)

@@ -12,7 +12,13 @@ remaining cycles up to `--cycles` write what the poller writes per cycle (one sn
 warehouse row per changed product, the PollCycle row) straight into the database, so the size
 after 100 cycles is real without 100 x 400 HTTP calls.
 
-    python bench/stock.py [--products 10000] [--cycles 100] [--measured 3]
+Then the same number of cycles runs with Xentral's events flowing (`--no-events` skips it): the
+hub's event receiver listens in this process, the sandbox delivers a signed event for each
+change, a quarter of the changes are reservations only (stockCount does not move, so no list
+check can see them), and the report compares the calls spent with the reads the changed
+products need, and how long each change waited for its read at the stock share.
+
+    python bench/stock.py [--products 10000] [--cycles 100] [--measured 3] [--no-events]
 """
 
 import argparse
@@ -33,6 +39,7 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--measured", type=int, default=3)
     parser.add_argument("--change", type=float, default=0.02)
+    parser.add_argument("--no-events", action="store_true", help="skip the run with events")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-stock-"))
@@ -108,6 +115,9 @@ def main() -> None:
             list_checked_at__lt=timezone.now() - timedelta(hours=1)
         )
         assert not stale.exists()
+        with_events = []
+        if not args.no_events:
+            with_events = _events_run(args, sandbox, numbers, rng, settings, stock_poll_cycle)
         _simulate(
             args.cycles - args.measured,
             int(args.products * args.change),
@@ -158,6 +168,19 @@ def main() -> None:
         "  poller wall time per cycle against the local sandbox: "
         f"{sum(elapsed) / len(elapsed):.1f} s"
     )
+    print(
+        "  reservation-only changes: invisible to the list check; read when their age comes "
+        "(STOCK_MAX_AGE_MIN, 60 min by default)"
+    )
+    if with_events:
+        spent = sum(f[0] for f in with_events) / len(with_events)
+        needed = sum(f[1] for f in with_events) / len(with_events)
+        print(
+            f"with events: {spent:.0f} calls per cycle for {needed:.0f} needed reads "
+            f"({spent / needed:.2f} x; goal <= 1.1 x), every change read within "
+            f"{max(f[2] for f in with_events):.1f} min at the {share:.0%} share "
+            f"({sum(f[3] for f in with_events)} unread), reservation-only changes included"
+        )
 
 
 def _baseline(snapshot_take, Product, ProductStock, StockSnapshot, WarehouseStock, transaction):
@@ -226,6 +249,122 @@ def _simulate(
             ProductStock.objects.bulk_update(picked, ["latest", "checked_at"])
             ProductStock.objects.update(list_checked_at=now)
             PollCycle.objects.create(started_at=now, finished_at=now, snapshots_written=changes)
+
+
+def _events_run(args, sandbox, numbers, rng, settings, stock_poll_cycle):
+    """The same cycles with Xentral's events flowing: the hub's receiver runs in this process,
+    the sandbox delivers a signed event per change, a quarter of the changes are reservations
+    only (no stockCount moves), and the poller reads what the events named first."""
+    import logging
+    import threading
+    from io import StringIO
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+
+    from backoffice.models import Purpose, XentralCall
+    from backoffice.xentral.events import xentral_events_process_pending
+    from stock.models import ProductStock
+    from tests.lifecycle import control
+    from tests.support import free_port
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # one line per queued event
+    port = free_port()
+    server = make_server("127.0.0.1", port, get_wsgi_application(), Server, Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{port}/api/v1/xentral/events"
+    call_command("xentral_webhooks", "--subscribe", "--url", url, stdout=StringIO())
+    per_minute = 100 * settings.XENTRAL_BUDGET_SHARES["stock"]
+    figures = []
+    try:
+        for cycle in range(args.measured):
+            changed = rng.sample(numbers, int(args.products * args.change))
+            reservation_only = set(changed[: len(changed) // 4])
+            for number in changed:
+                if number in reservation_only:
+                    control(
+                        sandbox,
+                        "POST",
+                        "reservation",
+                        {"number": number, "amount": rng.randint(1, 20) + cycle * 20},
+                    )
+                else:
+                    control(
+                        sandbox,
+                        "POST",
+                        "movement",
+                        {"number": number, "physical": rng.randint(101, 200) + cycle * 1000},
+                    )
+            events = xentral_events_process_pending()
+            first_call = XentralCall.objects.order_by("-id").values_list("id", flat=True).first()
+            result = stock_poll_cycle(budget=10**9)
+            figures.append(
+                _event_cycle_figures(
+                    cycle,
+                    result,
+                    events,
+                    changed,
+                    reservation_only,
+                    first_call or 0,
+                    per_minute,
+                    XentralCall,
+                    Purpose,
+                    ProductStock,
+                )
+            )
+    finally:
+        server.shutdown()
+    return figures
+
+
+def _event_cycle_figures(
+    cycle,
+    result,
+    events,
+    changed,
+    reservation_only,
+    first_call,
+    per_minute,
+    XentralCall,
+    Purpose,
+    ProductStock,
+):
+    """Calls the changed products need (stocks, plus reservations for reservation changes)
+    against calls spent, and per change the minutes until its read at the stock share."""
+    needed = len(changed) + len(reservation_only)
+    calls = list(
+        XentralCall.objects.filter(id__gt=first_call, purpose=Purpose.STOCK)
+        .order_by("id")
+        .values_list("subject_id", flat=True)
+    )
+    stock_of = dict(
+        ProductStock.objects.filter(product__number__in=changed).values_list(
+            "product__number", "product_id"
+        )
+    )
+    position = {}
+    for index, subject in enumerate(calls, start=1):
+        position.setdefault(subject, index)
+    waits = [position.get(str(stock_of[n])) for n in changed]
+    unread = sum(1 for w in waits if w is None)
+    minutes = [w / per_minute for w in waits if w is not None]
+    print(
+        f"  events cycle {cycle + 1}: {events} events, {result.calls_spent} calls for "
+        f"{len(changed)} changes ({len(reservation_only)} reservation-only) needing {needed} "
+        f"reads = {result.calls_spent / needed:.2f} x; {result.calls_spent / len(changed):.2f} "
+        f"calls per changed product; read within {max(minutes):.1f} min at the stock share "
+        f"(mean {sum(minutes) / len(minutes):.1f}), {unread} unread"
+    )
+    return result.calls_spent, needed, max(minutes), unread
 
 
 if __name__ == "__main__":

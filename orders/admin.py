@@ -116,7 +116,7 @@ class OrderRequestAdmin(admin.ModelAdmin):
         "attempts",
         "age",
     )
-    list_filter = (NeedsAttentionFilter, "status", "channel", "created_at")
+    list_filter = (NeedsAttentionFilter, "status", "fulfilment_status", "channel", "created_at")
     search_fields = ("reference", "customer_email", "skus", "xentral_order_number")
     date_hierarchy = "created_at"
     list_select_related = ("channel",)

@@ -1,8 +1,13 @@
 """What the orders app asks staff to look at, for the admin dashboard."""
 
-from django.urls import reverse
+from datetime import timedelta
 
-from orders.models import WebhookDelivery, WebhookStatus
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.fulfilment_sync import open_orders
+from orders.models import FulfilmentStatus, WebhookDelivery, WebhookStatus
 from orders.selectors import AttentionReason, orders_needing_attention
 
 
@@ -25,4 +30,19 @@ def attention() -> list[dict]:
             + f"?status__exact={WebhookStatus.FAILED.value}",
         )
     )
+    rows.append(_unshipped(changelist))
     return [{"label": label, "count": count, "url": url} for label, count, url in rows if count]
+
+
+def _unshipped(changelist: str) -> tuple[str, int, str]:
+    """Orders in Xentral with nothing shipped after ORDER_UNSHIPPED_AFTER_DAYS."""
+    days = settings.ORDER_UNSHIPPED_AFTER_DAYS
+    before = (timezone.now() - timedelta(days=days)).date() + timedelta(days=1)
+    count = (
+        open_orders().filter(fulfilment_status=FulfilmentStatus.OPEN, created_at__lt=before).count()
+    )
+    url = (
+        f"{changelist}?fulfilment_status__exact={FulfilmentStatus.OPEN.value}"
+        f"&status__exact=created&created_at__lt={before.isoformat()}"
+    )
+    return f"Created in Xentral, not shipped after {days:g} days", count, url

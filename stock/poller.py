@@ -1,12 +1,14 @@
 """The stock poller: one cycle a minute refreshes what matters most within the stock budget."""
 
 import logging
+import math
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from backoffice.models import Purpose
+from backoffice.models import Purpose, XentralWebhook
 from backoffice.xentral.budget import budget_usage, purpose_per_minute
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralError
@@ -19,6 +21,9 @@ from stock.snapshots import figure, snapshot_take
 from stock.xentral import stock_client
 
 logger = logging.getLogger(__name__)
+
+# Subscribed to both, the hub hears of every stock change Xentral announces.
+STOCK_EVENTS = {"com.xentral.storageItem.movement.v1", "com.xentral.reservation.changed.v1"}
 
 
 def cycle_budget() -> int:
@@ -126,8 +131,13 @@ class PollPlan:
                 return
 
     def refresh_changed(self) -> None:
-        """(2) One list call tells whether 50 products' physical stock moved; re-read those."""
-        while self.left() >= 2:
+        """(2) One list call tells whether 50 products' physical stock moved; re-read those.
+        While Xentral's stock events are subscribed they name what moved, so the list check
+        is a safety net that sweeps every product once per `STOCK_EVENTS_SWEEP_MIN`."""
+        batches = sweep_batches(self.stocks.count())
+        while self.left() >= 2 and (batches is None or batches > 0):
+            if batches is not None:
+                batches -= 1
             unchecked = self.stocks.filter(
                 Q(list_checked_at__lt=self.started) | Q(list_checked_at=None)
             )
@@ -154,6 +164,15 @@ class PollPlan:
         for stock in due.order_by("checked_at").iterator():
             if self.left() < 1 or not self.refresh(stock):
                 return
+
+
+def sweep_batches(products: int) -> int | None:
+    """List calls one cycle may spend on the safety-net sweep while events cover stock
+    (None: no limit of its own, every product is list-checked each cycle)."""
+    registration = XentralWebhook.objects.order_by("pk").first()
+    if registration is None or not STOCK_EVENTS.issubset(registration.events):
+        return None
+    return math.ceil(products / MAX_PAGE_SIZE / max(1.0, settings.STOCK_EVENTS_SWEEP_MIN))
 
 
 def _ensure_stock_rows(skus: list[str] | None) -> QuerySet[ProductStock]:

@@ -2,14 +2,17 @@
 channel, seen through Xentral's events or, with events failing, through polling."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.models import Purpose, XentralCall
 from backoffice.xentral.events import xentral_events_process_pending
+from orders.dashboard import attention
 from orders.fulfilment_sync import fulfilment_poll
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus, WebhookDelivery
 from orders.webhooks import sign
@@ -241,3 +244,29 @@ def test_polling_stops_at_its_share_of_the_budget(hub, demo, settings):
     assert OrderRequest.objects.get().fulfilment_status == "open"
     assert fulfilment_poll(budget=4) == 1
     assert OrderRequest.objects.get().fulfilment_status == "shipped"
+
+
+def test_dashboard_flags_orders_not_shipped_after_n_days_and_the_list_filters_them(
+    hub, demo, client, settings
+):
+    settings.ORDER_UNSHIPPED_AFTER_DAYS = 3
+    old, shipped = created(hub, "OLD-1"), created(hub, "OLD-2")
+    created(hub, "NEW-1")
+    OrderRequest.objects.filter(pk__in=[old["id"], shipped["id"]]).update(
+        created_at=timezone.now() - timedelta(days=4)
+    )
+    dispatch(demo, shipped, "DHL", "D-1")
+    fulfilment_poll()
+    client.force_login(staff_user("orders.view_orderrequest"))
+
+    [item] = [i for i in attention() if i["label"].startswith("Created in Xentral")]
+    listed = client.get(item["url"]).content.decode()
+    dashboard = client.get(reverse("admin:index")).content.decode()
+
+    assert (item["label"], item["count"]) == ("Created in Xentral, not shipped after 3 days", 1)
+    assert "OLD-1" in listed
+    assert "OLD-2" not in listed
+    assert "NEW-1" not in listed
+    assert "Created in Xentral, not shipped after 3 days" in dashboard
+    assert "Xentral events:" in dashboard
+    assert "not subscribed" in dashboard

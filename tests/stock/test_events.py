@@ -52,6 +52,18 @@ def test_a_product_named_by_an_event_is_not_list_checked_again_in_that_cycle(sto
 
     cycle = stock_poll_cycle(budget=10)
 
-    # F-007 read first (1 call), then 2 list calls for the other 60 - none of them moved.
-    assert (cycle.calls_spent, cycle.products_refreshed, cycle.products_checked) == (3, 1, 61)
+    # F-007 read first (1 call), then the safety-net sweep's share of list checks: 61
+    # products once an hour is one list call of 50 per cycle, F-007 not among them.
+    assert (cycle.calls_spent, cycle.products_refreshed, cycle.products_checked) == (2, 1, 51)
     assert ProductStock.objects.get(product__number="F-007").latest.physical == 9
+
+
+def test_without_stock_events_every_product_is_list_checked_each_cycle(stocked, settings):
+    settings.XENTRAL_WEBHOOK_EVENTS = ["com.xentral.shipment.created.v1"]
+    call_command("xentral_webhooks", "--subscribe", stdout=StringIO())
+    stocked.set_stock("F-007", "1", 9)
+
+    cycle = stock_poll_cycle(budget=10)
+
+    # 2 list calls cover all 61; F-007's stockCount moved, so it is re-read.
+    assert (cycle.calls_spent, cycle.products_refreshed, cycle.products_checked) == (3, 1, 61)
