@@ -99,7 +99,7 @@ class ChannelAdmin(admin.ModelAdmin):
         webhook = ("webhook_url", "webhook_secret" if editable else "webhook_secret_state")
         return (
             (None, {"fields": ("name", "is_active", "project_id", "sales_channel_id")}),
-            ("Customers", {"fields": ("allow_customer_creation",)}),
+            ("Customers", {"fields": ("allow_customer_creation", "allow_customer_number")}),
             (
                 "Payment and shipping",
                 {"fields": ("payment_map", "payment_default", "shipping_map", "shipping_default")},

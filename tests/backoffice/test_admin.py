@@ -88,3 +88,9 @@ def test_channel_list_never_shows_the_webhook_secret(staff):
     channel_with_key(webhook_url="https://shop.example/hook", webhook_secret="s3cret-value")
     html = staff.get(reverse("admin:backoffice_channel_changelist")).content.decode()
     assert "s3cret-value" not in html
+
+
+def test_staff_grant_ordering_by_customer_number_on_the_channel_page(staff):
+    channel, _ = channel_with_key()
+    page = staff.get(reverse("admin:backoffice_channel_change", args=[channel.pk]))
+    assert 'name="allow_customer_number"' in page.content.decode()

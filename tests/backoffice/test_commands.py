@@ -33,6 +33,7 @@ def test_create_channel_prints_a_working_key_alone_on_the_last_line():
         "--scopes", "orders:write,orders:read,stock:read",
         "--project-id", "3",
         "--allow-customer-creation",
+        "--allow-customer-number",
         "--payment-map", "paypal=4", "invoice=5",
         "--shipping-map", "dhl=7",
         "--payment-default", "5",
@@ -53,6 +54,7 @@ def test_create_channel_prints_a_working_key_alone_on_the_last_line():
     assert channel.payment_map == {"paypal": "4", "invoice": "5"}
     assert channel.shipping_map == {"dhl": "7"}
     assert channel.allow_customer_creation
+    assert channel.allow_customer_number
     assert sorted(api_key.scopes) == ["orders:read", "orders:write", "stock:read"]
     assert api_key.key_hash == hash_api_key(raw_key)
     assert not ApiKey.objects.filter(key_hash=raw_key).exists()
@@ -72,6 +74,11 @@ def test_create_channel_rejects_bad_input_clearly(args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         create_channel("Shop", *args)
     assert not Channel.objects.exists()
+
+
+def test_a_channel_orders_by_customer_number_only_when_told_so():
+    create_channel("Shop", "--scopes", "orders:write")
+    assert not Channel.objects.get(name="Shop").allow_customer_number
 
 
 def test_create_channel_refuses_a_duplicate_name():

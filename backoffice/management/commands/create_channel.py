@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", required=True, help="comma-separated, e.g. orders:write")
         parser.add_argument("--project-id", default="1")
         parser.add_argument("--allow-customer-creation", action="store_true")
+        parser.add_argument(
+            "--allow-customer-number",
+            action="store_true",
+            help="The channel may order for existing customers by their Xentral number.",
+        )
         parser.add_argument("--webhook-url", default="")
         parser.add_argument("--webhook-secret", default="")
         parser.add_argument("--payment-default")
@@ -71,6 +76,7 @@ class Command(BaseCommand):
             scopes=scopes,
             project_id=numeric(options["project_id"], "--project-id") or "1",
             allow_customer_creation=options["allow_customer_creation"],
+            allow_customer_number=options["allow_customer_number"],
             webhook_url=options["webhook_url"],
             webhook_secret=options["webhook_secret"],
             payment_default=numeric(options["payment_default"], "--payment-default"),
