@@ -1,6 +1,7 @@
 """What the orders app asks staff to look at, for the admin dashboard."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -37,12 +38,14 @@ def attention() -> list[dict]:
 def _unshipped(changelist: str) -> tuple[str, int, str]:
     """Orders in Xentral with nothing shipped after ORDER_UNSHIPPED_AFTER_DAYS."""
     days = settings.ORDER_UNSHIPPED_AFTER_DAYS
-    before = (timezone.now() - timedelta(days=days)).date() + timedelta(days=1)
-    count = (
-        open_orders().filter(fulfilment_status=FulfilmentStatus.OPEN, created_at__lt=before).count()
+    cutoff = (timezone.now() - timedelta(days=days)).replace(microsecond=0)
+    count = open_orders().filter(fulfilment_status=FulfilmentStatus.OPEN, created_at__lt=cutoff)
+    query = urlencode(
+        {
+            "fulfilment_status__exact": FulfilmentStatus.OPEN.value,
+            "status__exact": "created",
+            "created_at__lt": cutoff.isoformat(),
+        }
     )
-    url = (
-        f"{changelist}?fulfilment_status__exact={FulfilmentStatus.OPEN.value}"
-        f"&status__exact=created&created_at__lt={before.isoformat()}"
-    )
-    return f"Created in Xentral, not shipped after {days:g} days", count, url
+    label = f"Created in Xentral, not shipped after {days:g} days"
+    return label, count.count(), f"{changelist}?{query}"

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 import requests
 from django.core.management import call_command
+from django.utils import timezone
 
 from backoffice.models import XentralEvent, XentralEventStatus, XentralWebhook
 from backoffice.xentral.events import (
@@ -147,3 +148,18 @@ def test_signature_check_is_hmac_sha256_of_the_raw_body():
     assert xentral_event_signature_valid(raw=raw, signature=f"sha256={good}", key="k" * 32)
     assert not xentral_event_signature_valid(raw=raw + b" ", signature=good, key="k" * 32)
     assert not xentral_event_signature_valid(raw=raw, signature="", key="k" * 32)
+
+
+def test_the_dashboard_shows_the_registration_and_the_last_event(
+    sandbox, live_server, admin_client
+):
+    url = receiver_url(live_server)
+    subscribe(url)
+    before = admin_client.get("/admin/").content.decode()
+    key = XentralWebhook.objects.get().signature_key
+    signed_post(live_server, {"type": "com.xentral.salesOrder.updated.v1", "body": {"id": 1}}, key)
+    after = admin_client.get("/admin/").content.decode()
+
+    assert f"subscribed as webhook 1 (5 event types) to {url}; last event never." in before
+    received_at = timezone.localtime(XentralEvent.objects.get().received_at)
+    assert f"last event {received_at:%Y-%m-%d %H:%M:%S}." in after
