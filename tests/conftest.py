@@ -1,5 +1,6 @@
 """Suite-wide fixtures: one sandbox process per test session (reset per test), the OpenAPI
-contract check of every request the hub sent, and a real Chromium for browser tests."""
+contract check of every answer the sandbox gave and every request the hub sent, and a real
+Chromium for browser tests."""
 
 import os
 import shutil
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import SANDBOX_TOKEN, Sandbox, skip_or_fail, start_sandbox
+from tests.support import SANDBOX_TOKEN, Sandbox, require_all, skip_or_fail, start_sandbox
 
 HUB_USER_AGENT_PREFIX = "xentral-hub/"
 
@@ -39,36 +40,43 @@ def sandbox_server():
 
 @pytest.fixture
 def sandbox(sandbox_server, settings, request) -> Sandbox:
-    """A clean sandbox, and the hub's settings pointing at it. After the test, every request
-    the hub's client sent is checked against Xentral's OpenAPI documents."""
-    control = Sandbox(sandbox_server)
-    control.reset()
-    settings.XENTRAL_URL = sandbox_server
-    settings.XENTRAL_TOKEN = SANDBOX_TOKEN
-    yield control
-    if request.node.get_closest_marker("no_contract"):
-        return
-    _check_contract(control)
-
-
-def _check_contract(control: Sandbox) -> None:
+    """A clean sandbox, and the hub's settings pointing at it. After the test, every answer
+    the sandbox gave, and every request the hub's client sent, is checked against Xentral's
+    OpenAPI documents; `no_contract` tests send off-document requests on purpose, so only
+    their answers are checked."""
     from tests.contract import get_contract
 
     contract = get_contract()
+    if contract is None and require_all():
+        pytest.fail(f"HUB_REQUIRE_ALL=1 but no OpenAPI documents at {settings.XENTRAL_OPENAPI_DIR}")
+    control = Sandbox(sandbox_server)
+    control.reset()
+    control.cleared = []  # the previous test's entries were checked in its own teardown
+    settings.XENTRAL_URL = sandbox_server
+    settings.XENTRAL_TOKEN = SANDBOX_TOKEN
+    yield control
     if contract is None:
-        return  # tests/test_contract.py skips (or fails under HUB_REQUIRE_ALL) for this
+        return  # tests/test_contract.py skips for this (and fails under HUB_REQUIRE_ALL)
     try:
-        entries = control.requests()
+        entries = control.every_request()
     except requests.RequestException:
         return
+    check_requests = not request.node.get_closest_marker("no_contract")
+    problems = off_contract(contract, entries, check_requests=check_requests)
+    assert not problems, "exchanges off the Xentral OpenAPI documents:\n" + "\n".join(problems[:20])
+
+
+def off_contract(contract, entries: list[dict], *, check_requests: bool = True) -> list[str]:
+    """Every answer in the log against the documents, and the requests the hub sent."""
     problems = []
     for entry in entries:
         agent = entry.get("headers", {}).get("User-Agent", "")
-        if agent.startswith(HUB_USER_AGENT_PREFIX):
-            problems += [
-                f"{entry['method']} {entry['path']}: {p}" for p in contract.violations(entry)
-            ]
-    assert not problems, "requests off the Xentral OpenAPI contract:\n" + "\n".join(problems[:20])
+        if check_requests and agent.startswith(HUB_USER_AGENT_PREFIX):
+            operation = contract.operation(entry["method"], entry["path"])
+            name = getattr(operation, "name", f"{entry['method']} {entry['path']}")
+            problems += [f"{name}: {p}" for p in contract.violations(entry)]
+        problems += contract.answer_violations(entry)
+    return list(dict.fromkeys(problems))
 
 
 @pytest.fixture(scope="session")

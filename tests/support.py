@@ -71,6 +71,8 @@ class Sandbox:
         self.url = url
         self.token = token
         self.http = requests.Session()
+        # Log entries a test cleared (or reset) away, kept for the contract check.
+        self.cleared: list[dict] = []
 
     def _call(self, method: str, path: str, **kwargs):
         response = self.http.request(method, f"{self.url}/_sandbox/{path}", timeout=30, **kwargs)
@@ -78,6 +80,7 @@ class Sandbox:
         return response.json() if response.content else None
 
     def reset(self) -> None:
+        self.cleared += self.requests()
         self._call("POST", "reset")
 
     def seed(self, **objects) -> dict:
@@ -106,7 +109,12 @@ class Sandbox:
         ]
 
     def clear_requests(self) -> None:
+        self.cleared += self.requests()
         self._call("DELETE", "requests")
+
+    def every_request(self) -> list[dict]:
+        """The whole test's log: what was cleared away, then what is still logged."""
+        return self.cleared + self.requests()
 
     def api(self, method: str, path: str, **kwargs) -> "requests.Response":
         """A raw call to the sandbox's Xentral API with the right token and Accept header."""

@@ -11,12 +11,13 @@ from tests.support import SANDBOX_TOKEN, start_sandbox
 PRODUCT = {"name": "Mug", "number": "MUG-1", "project": {"id": "1"}}
 
 
-def test_missing_or_wrong_token_is_401(sandbox):
+def test_missing_or_wrong_token_is_401_with_a_message(sandbox):
     url = f"{sandbox.url}/api/v2/products"
     assert requests.get(url, headers={"Accept": "application/json"}).status_code == 401
     wrong = sandbox.api("GET", "/api/v2/products", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    assert wrong.headers["Content-Type"] == "application/problem+json"
+    assert wrong.headers["Content-Type"] == "application/json"
+    assert wrong.json() == {"message": "Unauthenticated."}
 
 
 @pytest.mark.parametrize("accept", ["", "text/html", "application/xml"])
@@ -70,8 +71,40 @@ def test_patch_answers_204_and_bumps_updated_at(sandbox):
     assert view["updatedAt"] > product["updatedAt"]
 
 
-def test_unknown_id_is_404(sandbox):
-    assert sandbox.api("GET", "/api/v2/products/999").status_code == 404
+def test_unknown_id_is_404_without_a_body(sandbox):
+    response = sandbox.api("GET", "/api/v2/products/999")
+    assert response.status_code == 404
+    assert response.content == b""
+    assert "Content-Type" not in response.headers
+
+
+def test_duplicate_number_conflict_names_its_messages(sandbox):
+    sandbox.api("POST", "/api/v2/products", json=PRODUCT)
+    problem = sandbox.api("POST", "/api/v2/products", json=PRODUCT).json()
+    assert problem == {
+        "type": "https://api.xentral.biz/problems/conflict",
+        "title": "A product with this number exists already.",
+        "messages": ["A product with this number exists already."],
+    }
+
+
+@pytest.mark.slow
+def test_rate_limit_windows_start_at_a_random_phase_per_sandbox_start():
+    """Two starts with one call per hour: the windows end at different minutes of the hour
+    (windows aligned to the clock would both end on the hour)."""
+    headers = {"Authorization": f"Bearer {SANDBOX_TOKEN}", "Accept": "application/json"}
+    window_ends = []
+    for _ in range(2):
+        proc, url = start_sandbox("--rate-limit", "1/3600")
+        try:
+            assert requests.get(f"{url}/api/v2/products", headers=headers).status_code == 200
+            limited = requests.get(f"{url}/api/v2/products", headers=headers)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        assert limited.status_code == 429
+        window_ends.append(int(limited.headers["X-RateLimit-Reset"]) % 3600)
+    assert window_ends[0] != window_ends[1]
 
 
 def test_paging_reports_total_and_rejects_pages_over_50(sandbox):

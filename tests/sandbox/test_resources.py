@@ -93,7 +93,7 @@ def test_seeded_stock_sits_on_the_warehouses_default_location(sandbox):
         "products"
     ]
     [row] = sandbox.api("GET", f"/api/v1/products/{product['id']}/storageLocations").json()["data"]
-    assert row["amount"] == 7
+    assert row["amount"] == "7.00"
     assert row["storageLocation"]["warehouse"]["id"] == "2"
     location_id = row["storageLocation"]["id"]
     items = sandbox.api("GET", f"/api/v2/warehouses/2/storageLocations/{location_id}/items").json()[
@@ -120,7 +120,12 @@ def test_bill_of_materials_parts_and_producible(sandbox):
         sandbox.api("POST", f"/api/v2/products/{ids['SET']}/parts", json=parts).status_code == 201
     )
     listed = sandbox.api("GET", f"/api/v1/products/{ids['SET']}/parts").json()["data"]
-    assert [p["part"]["id"] for p in listed] == [ids["CUP"], ids["LID"]]
+    assert listed == [
+        {"id": listed[0]["id"], "amount": "1.0000", "type": "shopping part",
+         "product": {"id": ids["CUP"], "name": "Cup", "number": "CUP"}},
+        {"id": listed[1]["id"], "amount": "2.0000", "type": "shopping part",
+         "product": {"id": ids["LID"], "name": "Lid", "number": "LID"}},
+    ]  # fmt: skip
     totals = sandbox.api("GET", f"/api/v1/products/{ids['SET']}/stocks").json()["data"]["totals"]
     assert totals["producible"] == 2
     bad = sandbox.api("POST", f"/api/v2/products/{ids['SET']}/parts", json=[{"amount": 1}])
@@ -138,11 +143,17 @@ def test_matrix_product_options_and_create_variants(sandbox):
     location = sandbox.api("POST", "/api/v2/products", json=body).headers["Location"]
     parent_id = location.rsplit("/", 1)[-1]
     [size] = sandbox.api("GET", f"/api/v1/products/{parent_id}/options").json()["data"]
-    variants = {"mode": "1", "variants": [{"options": [{"id": v["id"]}]} for v in size["values"]]}
+    assert set(size) == {"id", "name", "sort", "createdAt"}
+    values = sandbox.api("GET", f"/api/v1/products/{parent_id}/options/{size['id']}/values")
+    variants = {
+        "mode": "2",
+        "variants": [{"options": [{"id": v["id"]}]} for v in values.json()["data"]],
+    }
     response = sandbox.api(
         "POST", f"/api/v1/products/{parent_id}/actions/createVariants", json=variants
     )
     assert response.status_code == 201
+    assert response.content == b""
     children = [p for p in sandbox.state()["products"] if p.get("variantOf")]
     assert sorted(p["number"] for p in children) == ["SHIRT-M", "SHIRT-S"]
     assert {p["variantOf"]["id"] for p in children} == {parent_id}
@@ -228,3 +239,25 @@ def test_demo_preset(sandbox):
     art = next(p for p in state["products"] if p["number"] == "ART-001")
     assert art["ean"]
     assert art["stockCount"] > 0
+
+
+def test_warehouse_storage_locations_are_counted_and_items_are_not_paged(sandbox):
+    sandbox.seed(products=[{"name": f"P{i}", "number": f"P-{i:02d}", "stock": {"1": i + 1}}
+                           for i in range(12)])  # fmt: skip
+    locations = sandbox.api("GET", "/api/v1/warehouses/1/storageLocations").json()
+    assert locations["extra"] == {"totalCount": 1, "page": {"number": 1, "size": 10}}
+    [location] = locations["data"]
+    items = sandbox.api("GET", f"/api/v2/warehouses/1/storageLocations/{location['id']}/items")
+    body = items.json()
+    assert len(body["data"]) == 12
+    assert body["extra"] == {"totalCount": 12, "page": {"number": 1, "size": 12}}
+
+
+def test_shipping_methods_name_their_module_and_project(sandbox):
+    sandbox.seed(shippingMethods=[{"type": "dhl", "designation": "DHL", "module": "dhl_paket"},
+                                  {"type": "pickup", "designation": "Pick-up"}])  # fmt: skip
+    methods = sandbox.api("GET", "/api/v1/shippingMethods").json()["data"]
+    assert [(m["type"], m["module"], m["project"]) for m in methods] == [
+        ("dhl", "dhl_paket", None),
+        ("pickup", "pickup", None),
+    ]

@@ -1,16 +1,43 @@
 """Sandbox endpoints for a product's external references and their targets."""
 
 from backoffice.xentral.sandbox import responses as r
-from backoffice.xentral.sandbox.querying import paged
 from backoffice.xentral.sandbox.responses import ValidationFailed
+from backoffice.xentral.sandbox.state import flag
 from backoffice.xentral.sandbox.validation import check_object, raise_if
 
 
 def external_references_list(app, request, id):
+    """Every reference of the product: the operation declares no paging."""
     state = app.state
     with state.lock:
         state.require("products", id, "Product")
-        return r.json_response(paged(state.children("externalReferences", id), request.args))
+        items = [_reference_answer(state, ref) for ref in state.children("externalReferences", id)]
+        extra = {"totalCount": len(items), "page": {"number": 1, "size": len(items)}}
+        return r.json_response({"data": items, "extra": extra})
+
+
+def _reference_answer(state, ref: dict) -> dict:
+    answer = {
+        "id": ref["id"],
+        # The documents require a non-empty name; one created without a name shows its number.
+        "name": ref.get("name") or ref["number"],
+        "number": ref["number"],
+        "isActive": flag(ref.get("isActive", True)),
+        "isScannable": flag(ref.get("isScannable", False)),
+    }
+    if ref.get("target"):
+        answer["target"] = _target_answer(
+            state.get("externalReferenceTargets", ref["target"]["id"]) or ref["target"]
+        )
+    return answer
+
+
+def _target_answer(target: dict) -> dict:
+    return {
+        "id": target["id"],
+        "name": target.get("name") or f"Target {target['id']}",
+        "isActive": flag(target.get("isActive", True)),
+    }
 
 
 def external_reference_create(app, request, body, id):
@@ -32,8 +59,8 @@ def external_reference_create(app, request, body, id):
                 "productId": str(id),
                 "name": body.get("name", ""),
                 "number": body["number"],
-                "isActive": body.get("isActive", True) not in (False, 0, "false", "False"),
-                "isScannable": body.get("isScannable", False) in (True, 1, "true", "True"),
+                "isActive": flag(body.get("isActive", True)),
+                "isScannable": flag(body.get("isScannable", False)),
                 "target": {"id": target_id} if target_id else None,
             },
         )
@@ -49,7 +76,7 @@ def external_references_patch(app, request, body, id):
         state.require("products", id, "Product")
         if not isinstance(body, list) or not body:
             raise ValidationFailed(messages=["The request body must be a non-empty array."])
-        allowed = {"id", "name", "number", "isActive", "isScannable"}
+        allowed = {"id", "name", "number", "isActive", "isScannable", "target"}
         found = {}
         for index, change in enumerate(body):
             problems = check_object(change, allowed=allowed, required=("id",))
@@ -68,8 +95,10 @@ def external_references_patch(app, request, body, id):
 
 
 def external_reference_targets(app, request):
+    """Every target, without `extra`: the operation declares no paging."""
     with app.state.lock:
-        return r.json_response(paged(app.state.items("externalReferenceTargets"), request.args))
+        items = [_target_answer(t) for t in app.state.items("externalReferenceTargets")]
+    return r.json_response({"data": items})
 
 
 ROUTES = [

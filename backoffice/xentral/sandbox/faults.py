@@ -3,7 +3,10 @@
 import random
 from dataclasses import dataclass, field
 
+# How the request log names a fault that shaped an answer.
+INJECTED = "injected"
 DROP = "drop"
+COMMIT_THEN_DROP = "commitThenDrop"
 
 
 @dataclass

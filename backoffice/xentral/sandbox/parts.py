@@ -1,4 +1,5 @@
-"""Sandbox endpoints for a product's bill of materials (parts)."""
+"""Sandbox endpoints for a product's bill of materials: parts are created with `part {id}`
+and listed with `product {id, name, number}` and `amount` as a string, pages without a total."""
 
 from backoffice.xentral.sandbox import responses as r
 from backoffice.xentral.sandbox.querying import paged
@@ -13,7 +14,25 @@ def parts_list(app, request, id):
     state = app.state
     with state.lock:
         state.require("products", id, "Product")
-        return r.json_response(paged(state.children("parts", id), request.args))
+        items = [_part_answer(state, part) for part in state.children("parts", id)]
+        return r.json_response(paged(items, request.args, total=False))
+
+
+def _part_answer(state, part: dict) -> dict:
+    component = state.get("products", part["part"]["id"]) or {}
+    answer = {
+        "id": part["id"],
+        "amount": f"{float(part['amount']):.4f}",
+        "product": {
+            "id": part["part"]["id"],
+            "name": component.get("name", ""),
+            "number": component.get("number", ""),
+        },
+        "type": part.get("type", "shopping part"),
+    }
+    if part.get("reference"):
+        answer["reference"] = part["reference"]
+    return answer
 
 
 def parts_create(app, request, body, id):
@@ -33,6 +52,9 @@ def parts_create(app, request, body, id):
                 problems["part"] = {"id": ["Product not found."]}
             if part_id == str(id):
                 problems["part"] = {"id": ["A product cannot be a part of itself."]}
+            amount = part.get("amount")
+            if "amount" not in problems and not _positive_number(amount):
+                problems["amount"] = ["This value should be a number of at least 0.0001."]
             if part.get("type") not in (None, *PART_TYPES):
                 problems["type"] = [f"The value must be one of: {', '.join(sorted(PART_TYPES))}."]
             if problems:
@@ -46,12 +68,17 @@ def parts_create(app, request, body, id):
                     "part": {"id": str(part["part"]["id"])},
                     "amount": number(part["amount"]),
                     "type": part.get("type", "shopping part"),
+                    "reference": part.get("reference", ""),
                 },
             )
         product["hasBillOfMaterials"] = True
         state.touch(product["id"])
         app.changed()
-        return r.Response(b"", status=201)
+        return r.created()
+
+
+def _positive_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0.0001
 
 
 ROUTES = [

@@ -13,7 +13,9 @@ def seed(state: SandboxState, body: dict) -> dict:
     created: dict[str, list] = {}
     for fields in body.get("warehouses") or []:
         created.setdefault("warehouses", []).append(state.add_warehouse(fields))
-    for collection in ("paymentMethods", "shippingMethods", "salesChannels", "projects",
+    for fields in body.get("projects") or []:
+        created.setdefault("projects", []).append(_seed_project(state, dict(fields)))
+    for collection in ("paymentMethods", "shippingMethods", "salesChannels",
                        "externalReferenceTargets"):  # fmt: skip
         for fields in body.get(collection) or []:
             created.setdefault(collection, []).append(state.add(collection, dict(fields)))
@@ -24,6 +26,17 @@ def seed(state: SandboxState, body: dict) -> dict:
     for fields in body.get("customers") or []:
         created.setdefault("customers", []).append(_seed_customer(state, dict(fields)))
     return created
+
+
+def _seed_project(state: SandboxState, fields: dict) -> dict:
+    """A project, or changed settings of an existing one (`{"id": "1", "autoReservation":
+    false}` turns the default project's auto-reservation off)."""
+    existing = state.get("projects", str(fields.get("id", "")))
+    if existing is not None:
+        existing.update(fields)
+        return existing
+    fields.pop("id", None)
+    return state.add("projects", {"autoReservation": True, **fields})
 
 
 def _seed_product(state: SandboxState, fields: dict) -> dict:

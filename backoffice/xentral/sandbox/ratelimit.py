@@ -1,4 +1,5 @@
-"""The sandbox's rate limiter: fixed windows, as Xentral counts."""
+"""The sandbox's rate limiter: fixed windows, as Xentral counts, starting at a phase drawn at
+random when the sandbox starts, so a client cannot rely on windows aligned to the clock."""
 
 import threading
 import time
@@ -9,8 +10,10 @@ UNLIMITED = 1_000_000
 class RateLimiter:
     """`limit` calls per `window` seconds; `None` means no limit."""
 
-    def __init__(self, limit: int | None, window: float):
+    def __init__(self, limit: int | None, window: float, *, phase: float = 0.0):
+        """`phase` (a fraction of the window) shifts where windows start."""
         self.limit, self.window = limit, window
+        self.offset = (phase % 1.0) * window
         self.window_start, self.count = 0.0, 0
         self.lock = threading.Lock()
 
@@ -20,7 +23,7 @@ class RateLimiter:
             return True, UNLIMITED, UNLIMITED, time.time()
         with self.lock:
             now = time.time()
-            start = now - (now % self.window)
+            start = now - ((now - self.offset) % self.window)
             if start != self.window_start:
                 self.window_start, self.count = start, 0
             reset = self.window_start + self.window

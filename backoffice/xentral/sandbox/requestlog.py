@@ -1,11 +1,15 @@
-"""The sandbox's request log: what each call sent and how it was answered, for tests to read."""
+"""The sandbox's request log: what each call sent and how it was answered, for tests to read.
+
+An answer's body is kept as bytes and decoded only when the log is read, so logging costs the
+server little.
+"""
 
 import json
 import threading
 import time
 from collections import deque
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 REQUEST_LOG_SIZE = 50_000
 
@@ -15,7 +19,11 @@ class RequestLog:
         self.lock = threading.Lock()
         self.entries: deque = deque(maxlen=REQUEST_LOG_SIZE)
 
-    def record(self, request: Request, status: int, duration_ms: float) -> None:
+    def record(
+        self, request: Request, response: Response | None, fault: str | None, duration_ms: float
+    ) -> None:
+        """`response` is None when the connection was dropped; `fault` names an injected
+        fault (`injected`, `drop`, `commitThenDrop`) that shaped the answer."""
         query = {
             key: values[0] if len(values) == 1 and not key.endswith("[]") else values
             for key, values in request.args.lists()
@@ -32,17 +40,40 @@ class RequestLog:
             "query": query,
             "headers": {k: v for k, v in request.headers.items() if k != "Authorization"},
             "body": body,
-            "status": status,
+            "status": response.status_code if response is not None else 0,
             "durationMs": round(duration_ms, 3),
             "at": time.time(),
+            "response": {
+                "status": response.status_code if response is not None else 0,
+                "headers": dict(response.headers) if response is not None else {},
+                "body": response.get_data() if response is not None else b"",
+                "fault": fault,
+            },
         }
         with self.lock:
             self.entries.append(entry)
 
     def read(self) -> list[dict]:
         with self.lock:
-            return list(self.entries)
+            entries = list(self.entries)
+        return [
+            {**entry, "response": {**entry["response"], "body": _decoded(entry["response"])}}
+            for entry in entries
+        ]
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+
+
+def _decoded(answer: dict):
+    """JSON bodies as JSON, other bodies as text, no body as None."""
+    raw = answer["body"]
+    if not raw:
+        return None
+    if "json" in answer["headers"].get("Content-Type", ""):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    return raw.decode("utf-8", "replace")[:2000]

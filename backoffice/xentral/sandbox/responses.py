@@ -1,10 +1,15 @@
-"""Xentral-shaped answers: JSON data, empty 201s with Location, and problem bodies."""
+"""Xentral-shaped answers, as the OpenAPI documents describe them: JSON data, empty `201`s
+(`text/html`, the new resource's URL in `Location`), empty `204`s, problem bodies for `400` and
+`409`, `{"message"}` for `401` and `429`, and no body where the documents give none (`404`,
+`406`, `415`)."""
 
 import json
+import time
 
 from werkzeug.wrappers import Response
 
 PROBLEM_BASE = "https://api.xentral.biz/problems"
+TOKEN_SCOPES_PROBLEM = "https://developer.xentral.com/reference/problems#token-scopes"
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -17,13 +22,22 @@ def data(payload, status: int = 200) -> Response:
     return json_response({"data": payload}, status)
 
 
-def created(location: str) -> Response:
-    """V1/V2 creates: 201, an empty body and the new resource's URL in Location."""
-    return Response(b"", status=201, headers={"Location": location})
+def empty(status: int, headers: dict | None = None) -> Response:
+    """An answer without a body and without a Content-Type."""
+    response = Response(b"", status=status, headers=headers)
+    response.headers.pop("Content-Type", None)
+    return response
+
+
+def created(location: str | None = None) -> Response:
+    """V1/V2 creates: 201, an empty body documented as `text/html`, and (for creates of one
+    resource) the new resource's URL in Location."""
+    headers = {"Location": location} if location else None
+    return Response(b"", status=201, headers=headers, content_type="text/html; charset=UTF-8")
 
 
 def no_content() -> Response:
-    return Response(b"", status=204)
+    return empty(204)
 
 
 def problem(status: int, title: str, kind: str, headers: dict | None = None, **extra) -> Response:
@@ -44,6 +58,28 @@ def generic_validation(*messages: str) -> Response:
     return problem(400, "Validation failed.", "generic-validation", messages=list(messages))
 
 
+def not_found() -> Response:
+    """404: the documents describe no body for it."""
+    return empty(404)
+
+
+def conflict(title: str, *messages: str) -> Response:
+    return problem(409, title, "conflict", messages=list(messages or (title,)))
+
+
+def unauthorized(message: str) -> Response:
+    return json_response({"message": message}, status=401)
+
+
+def forbidden(*scopes: str) -> Response:
+    body = {
+        "type": TOKEN_SCOPES_PROBLEM,
+        "title": "The token lacks a scope.",
+        "scopes": list(scopes),
+    }
+    return Response(json.dumps(body), status=403, content_type="application/problem+json")
+
+
 def too_many_requests(retry_after: int, reset_at: int) -> Response:
     return json_response(
         {"message": "Too Many Requests"},
@@ -52,12 +88,21 @@ def too_many_requests(retry_after: int, reset_at: int) -> Response:
     )
 
 
-def not_found(what: str = "Resource") -> Response:
-    return problem(404, f"{what} not found.", "not-found")
-
-
-def conflict(title: str) -> Response:
-    return problem(409, title, "conflict")
+def injected_error(status: int) -> Response:
+    """A fault the control API planned: the answer Xentral gives with that status."""
+    if status == 400:
+        return generic_validation("Injected fault.")
+    if status == 401:
+        return unauthorized("Injected fault.")
+    if status == 403:
+        return forbidden("injected:fault")
+    if status == 409:
+        return conflict("Injected fault.")
+    if status == 429:
+        return too_many_requests(1, int(time.time()) + 1)
+    if status >= 500:
+        return problem(status, "Injected fault.", "service-unavailable")
+    return empty(status)
 
 
 class ValidationFailed(Exception):

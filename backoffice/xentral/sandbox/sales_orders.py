@@ -1,135 +1,257 @@
-"""Sandbox endpoints for V1 sales orders: the import (creates and releases), list and view."""
-
-from datetime import date
+"""Sandbox endpoints for V1 sales orders: the import (creates and releases, reserving stock
+where the project's auto-reservation is on), the list (no positions) and the view."""
 
 from backoffice.xentral.sandbox import responses as r
 from backoffice.xentral.sandbox.querying import apply_filters, paged, parse_filters
 from backoffice.xentral.sandbox.state import now_iso
-from backoffice.xentral.sandbox.validation import check_object, check_reference, raise_if
+from backoffice.xentral.sandbox.validation import Arr, Enum, Obj, check_reference, raise_if
+from backoffice.xentral.sandbox.validation import shape_problems as problems_of
 
-IMPORT_FIELDS = {
-    "desiredDeliveryDate", "reservationDate", "desiredDeliveryDateAsCalendarWeek", "editor",
-    "salesRepresentativeId", "date", "externalOrderNumber", "externalOrderId", "transactionNumber",
-    "customerOrderNumber", "autoCreateDocuments", "vatCheck", "bodyIntroduction",
-    "bodyOutroduction", "internalDesignation", "comment", "tags", "customer", "project",
-    "salesChannel", "language", "financials", "delivery", "positions", "discountPositions",
-    "setTotalAmount",
+CURRENCIES = (
+    "EUR", "USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK",
+    "NOK", "HRK", "RUB", "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW",
+    "MXN", "MYR", "NZD", "PHP", "SGD", "THB", "ZAR", "ARS", "CLP", "SAR", "AED", "QAR",
+)  # fmt: skip
+REF = Obj({"id": "string"}, required=("id",))
+NULLABLE_REF = Obj({"id": "string"}, required=("id",), nullable=True)
+MONEY = Obj({"amount": "string", "currency": Enum(*CURRENCIES)})
+SALUTATION = Enum("mr", "mrs", "company", "other")
+SHIPPING_ADDRESS_FIELDS = {
+    "type": SALUTATION, "name": "string", "department": "string", "contactPerson": "string",
+    "subDepartment": "string", "street": "string", "zipCode": "string", "city": "string",
+    "state": "string", "country": "string", "addressSupplement": "string", "gln": "string",
+    "title": "string", "email": "string",
 }  # fmt: skip
-IMPORT_REQUIRED = ("date", "customer", "project", "financials", "delivery", "positions")
-ORDER_FILTERS = {
-    "externalOrderNumber": {"equals", "in"},
-    "documentNumber": {"equals", "in"},
-    "status": {"equals", "in"},
-    "id": {"equals", "in"},
+BILLING_ADDRESS_FIELDS = {**SHIPPING_ADDRESS_FIELDS, "fax": "string", "phoneNumber": "string",
+                          "mobile": "string", "salutation": "string"}  # fmt: skip
+TAX_LINE = Obj({"vatCategory": Enum("reduced", "normal", "exempt", nullable=True),
+                "rate": "number?", "taxText": "string?"}, closed=False)  # fmt: skip
+PRODUCT_REF = Obj(
+    {"id": "string", "name": "string", "description": "string", "number": "string?",
+     "freeFields": Arr(Obj({"id": "string", "value": "string"}, required=("id", "value")),
+                       nullable=True)},
+    required=("id",),
+)  # fmt: skip
+POSITION = Obj(
+    {
+        "id": "string", "quantity": "number", "comment": "string", "product": PRODUCT_REF,
+        "tax": TAX_LINE, "price": MONEY, "discount": "number", "webId": "string",
+        "desiredDeliveryDate": "date?", "desiredDeliveryDateAsCalendarWeek": "boolean",
+        "desiredQualityControlAttributes": Obj(
+            {"batch": "string?", "bestBeforeDate": "date?"}, closed=False, nullable=True
+        ),
+    },
+    required=("product", "quantity"),
+)  # fmt: skip
+FINANCIALS = Obj(
+    {
+        "paymentMethod": REF,
+        "currency": "string",
+        "costCenter": Obj({"id": "string", "number": "string?"}, required=("id", "number"),
+                          nullable=True),
+        "billingAddress": Obj(BILLING_ADDRESS_FIELDS, required=("name", "country")),
+        "tax": Obj({"taxation": Enum("domestic", "eu", "export", "taxfreedomestic"),
+                    "vatId": "string", "taxDisplay": Enum("gross", "net", "auto"),
+                    "noTaxInfoText": "boolean", "normalTaxRate": "number",
+                    "reducedTaxRate": "number"}),
+        "paymentTerms": Obj({"paymentTargetDiscount": "number", "paymentTargetDays": "integer",
+                             "paymentTargetDiscountDays": "integer",
+                             "directDebitDate": "date?"}),
+    },
+    required=("paymentMethod", "currency"),
+)  # fmt: skip
+# The documents combine three open objects (allOf) for the delivery block.
+DELIVERY = Obj(
+    {
+        "autoShipping": "boolean", "fastLane": "boolean", "storageCountry": "string?",
+        "shippingCosts": Arr(Obj({"shippingCostProduct": PRODUCT_REF, "quantity": "number"},
+                                 required=("shippingCostProduct", "quantity"), closed=False)),
+        "preferredWarehouse": NULLABLE_REF,
+        "shippingAddress": Obj(SHIPPING_ADDRESS_FIELDS, required=("name", "country")),
+        "shippingMethod": REF, "deliveryTerms": NULLABLE_REF,
+    },
+    required=("shippingMethod",),
+    closed=False,
+)  # fmt: skip
+IMPORT = Obj(
+    {
+        "desiredDeliveryDate": "date?", "reservationDate": "date?",
+        "desiredDeliveryDateAsCalendarWeek": "boolean", "editor": "string",
+        "salesRepresentativeId": "integer", "date": "date", "externalOrderNumber": "string",
+        "externalOrderId": "string", "transactionNumber": "string",
+        "customerOrderNumber": "string",
+        "autoCreateDocuments": Enum("deliveryNote+invoice", "deliveryNote", "invoice"),
+        "vatCheck": "boolean", "bodyIntroduction": "string", "bodyOutroduction": "string",
+        "internalDesignation": "string", "comment": "string",
+        "tags": Arr(Obj({"id": "string"}, closed=False)), "customer": REF, "project": REF,
+        "salesChannel": REF, "language": Obj({"iso2": "string?"}, required=("iso2",)),
+        "financials": FINANCIALS, "delivery": DELIVERY, "positions": Arr(POSITION),
+        "discountPositions": Arr(Obj({"quantity": "number", "discountProduct": PRODUCT_REF},
+                                     required=("discountProduct", "quantity"), closed=False)),
+        "setTotalAmount": Obj({"isActive": "boolean",
+                               "maximumDifferenceToCalculatedSum": "number",
+                               "totalGrossAmountFromExternal": "number"}, nullable=True),
+    },
+    required=("date", "customer", "project", "financials", "delivery", "positions"),
+)  # fmt: skip
+# Documented keys the sandbox filters on (the documented operators hold for every key).
+ORDER_OPS = {"equals", "notEquals", "in", "notIn", "greaterThan", "lessThan",
+             "greaterThanOrEquals", "lessThanOrEquals"}  # fmt: skip
+ORDER_FIELDS = {
+    "externalOrderNumber": lambda o: o.get("externalOrderNumber"),
+    "externalOrderId": lambda o: o.get("externalOrderId"),
+    "documentNumber": lambda o: o.get("documentNumber"),
+    "transactionNumber": lambda o: o.get("transactionNumber"),
+    "customerOrderNumber": lambda o: o.get("customerOrderNumber"),
+    "status": lambda o: o.get("status"),
+    "customerId": lambda o: o["customer"]["id"],
+    "orderDate": lambda o: o.get("date"),
+    "createdAt": lambda o: o.get("createdAt"),
+    "updatedAt": lambda o: o.get("updatedAt"),
 }
+ORDER_FILTERS = dict.fromkeys(ORDER_FIELDS, ORDER_OPS)
+TOP_REFERENCES = (("customer", "customers"), ("project", "projects"),
+                  ("salesChannel", "salesChannels"))  # fmt: skip
+NESTED_REFERENCES = (("financials", "paymentMethod", "paymentMethods"),
+                     ("delivery", "shippingMethod", "shippingMethods"))  # fmt: skip
+TEXTS = ("externalOrderNumber", "transactionNumber", "customerOrderNumber", "externalOrderId",
+         "comment")  # fmt: skip
 
 
 def sales_order_import(app, request, body):
     state = app.state
     with state.lock:
-        found = check_object(body, allowed=IMPORT_FIELDS, required=IMPORT_REQUIRED)
-        customer_id = check_reference(body, "customer", lambda i: state.get("customers", i), found)
-        check_reference(body, "project", lambda i: state.get("projects", i), found)
-        if body.get("salesChannel") is not None:
-            check_reference(body, "salesChannel", lambda i: state.get("salesChannels", i), found)
-        _check_financials(state, body, found)
-        _check_delivery(state, body, found)
-        _check_positions(state, body, found)
-        if body.get("date"):
-            try:
-                date.fromisoformat(str(body["date"])[:10])
-            except ValueError:
-                found["date"] = ["This value is not a valid date."]
+        found = problems_of(body, IMPORT) or {}
+        if isinstance(found, list):
+            raise_if({"body": found})
+        _check_references(state, body, found)
         raise_if(found)
-        order = _store_order(state, body, customer_id)
+        order = _store_order(state, body)
         app.changed()
         return r.created(app.url(f"/api/v1/salesOrders/{order['id']}"))
 
 
-def _check_financials(state, body, found):
-    financials = body.get("financials")
-    if not isinstance(financials, dict):
+def _check_references(state, body: dict, found: dict) -> None:
+    """That what the body references exists (checked where its shape was right)."""
+    for field, collection in TOP_REFERENCES:
+        if field in body and field not in found:
+            check_reference(body, field, lambda i, c=collection: state.get(c, i), found)
+    for block, field, collection in NESTED_REFERENCES:
+        if block in found or not isinstance(body.get(block), dict):
+            continue
+        problems: dict = {}
+        check_reference(body[block], field, lambda i, c=collection: state.get(c, i), problems)
+        if problems:
+            found[block] = problems
+    if not isinstance(body.get("positions"), list):
         return
-    problems = {}
-    check_reference(financials, "paymentMethod", lambda i: state.get("paymentMethods", i), problems)
-    if not financials.get("currency"):
-        problems["currency"] = ["Field 'currency' is required."]
-    if problems:
-        found["financials"] = problems
-
-
-def _check_delivery(state, body, found):
-    delivery = body.get("delivery")
-    if not isinstance(delivery, dict):
-        return
-    problems = {}
-    check_reference(delivery, "shippingMethod", lambda i: state.get("shippingMethods", i), problems)
-    address = delivery.get("shippingAddress")
-    if isinstance(address, dict) and "zip" in address:
-        problems["shippingAddress"] = {"zip": ["This field was not expected. Use 'zipCode'."]}
-    if problems:
-        found["delivery"] = problems
-
-
-def _check_positions(state, body, found):
-    positions = body.get("positions")
-    if not isinstance(positions, list):
-        return
-    problems = {}
-    for index, position in enumerate(positions):
-        errors = {}
-        check_reference(position, "product", lambda i: state.get("products", i), errors)
-        quantity = position.get("quantity")
-        try:
-            if float(quantity) <= 0:
-                errors["quantity"] = ["This value should be greater than 0."]
-        except (TypeError, ValueError):
-            errors["quantity"] = ["This value should be a number."]
-        price = position.get("price")
-        if price is not None and not isinstance((price or {}).get("amount"), str):
-            errors["price"] = {"amount": ["This value should be of type string."]}
+    problems = found.get("positions") if isinstance(found.get("positions"), dict) else {}
+    for index, position in enumerate(body["positions"]):
+        errors = problems.get(str(index)) or {}
+        if not isinstance(position, dict) or not isinstance(errors, dict):
+            continue
+        if "product" not in errors and "product" in position:
+            check_reference(position, "product", lambda i: state.get("products", i), errors)
+        if "quantity" not in errors and position.get("quantity", 1) <= 0:
+            errors["quantity"] = ["This value should be greater than 0."]
         if errors:
             problems[str(index)] = errors
     if problems:
         found["positions"] = problems
 
 
-def _store_order(state, body: dict, customer_id: str) -> dict:
+def _store_order(state, body: dict) -> dict:
     state.sequences["documentNumber"] = state.sequences.get("documentNumber", 200000) + 1
     document_number = str(state.sequences["documentNumber"])
-    customer = state.get("customers", customer_id)
+    customer = state.get("customers", body["customer"]["id"])
+    stamp = now_iso()
+    positions = [
+        {**position, "id": state.next_id("salesOrderPositions"), "sort": index + 1}
+        for index, position in enumerate(body["positions"])
+    ]
     order = state.add(
         "salesOrders",
-        {
-            **body,
-            "documentNumber": document_number,
-            "status": "released",
-            "createdAt": now_iso(),
-        },
-    )
-    for position in body["positions"]:
-        state.reserve(
+        {**body, "positions": positions, "documentNumber": document_number,
+         "status": "released", "createdAt": stamp, "updatedAt": stamp},
+    )  # fmt: skip
+    project = state.get("projects", body["project"]["id"])
+    reserve = project.get("autoReservation", True)
+    for position in positions:
+        state.order_position(
             str(position["product"]["id"]),
             float(position["quantity"]),
-            f"Sales order {document_number}",
-            body.get("project") or {"id": "1"},
-            {"id": customer["id"], "name": customer["name"], "number": customer["number"]},
-        )
+            reserve=reserve,
+            reason=f"Sales order {document_number}",
+            project={"id": project["id"]},
+            customer={"id": customer["id"], "name": customer["name"],
+                      "number": customer["number"]},
+        )  # fmt: skip
     return order
+
+
+def order_item(state, order: dict) -> dict:
+    """A sales order as the list shows it: no positions."""
+    customer = state.get("customers", order["customer"]["id"]) or {}
+    answer = {
+        "id": order["id"],
+        "documentNumber": order["documentNumber"],
+        **{field: order.get(field) or "" for field in TEXTS},
+        "date": str(order["date"])[:10],
+        "status": order["status"],
+        "customer": {"id": order["customer"]["id"], "number": customer.get("number")},
+        "project": {"id": order["project"]["id"]},
+        "financials": order["financials"],
+        "delivery": order["delivery"],
+        "createdAt": order["createdAt"],
+        "updatedAt": order.get("updatedAt") or order["createdAt"],
+    }
+    return answer
+
+
+def order_answer(state, order: dict) -> dict:
+    """The single view: with positions (`id`, `sort`, `hasChildren`, `parent`)."""
+    answer = order_item(state, order)
+    answer["internalDesignation"] = order.get("internalDesignation") or ""
+    if order.get("salesChannel"):
+        channel = state.get("salesChannels", order["salesChannel"]["id"]) or {}
+        answer["salesChannel"] = {"id": order["salesChannel"]["id"], "name": channel.get("name")}
+    answer["positions"] = [_position_answer(state, p) for p in order["positions"]]
+    return answer
+
+
+def _position_answer(state, position: dict) -> dict:
+    product = state.get("products", position["product"]["id"]) or {}
+    answer = {
+        "id": position["id"],
+        "quantity": position["quantity"],
+        "sort": position["sort"],
+        "hasChildren": False,
+        "parent": None,
+        "product": {"id": position["product"]["id"], "name": product.get("name", ""),
+                    "number": product.get("number")},
+    }  # fmt: skip
+    if position.get("price"):
+        answer["price"] = {"amount": position["price"]["amount"]}
+    for field in ("comment", "webId", "discount"):
+        if field in position:
+            answer[field] = position[field]
+    return answer
 
 
 def sales_orders_list(app, request):
     state = app.state
     filters = parse_filters(request.args, ORDER_FILTERS)
-    fields = {key: (lambda o, k=key: o.get(k)) for key in ORDER_FILTERS}
     with state.lock:
-        items = apply_filters(state.items("salesOrders"), filters, fields)
-        return r.json_response(paged(items, request.args))
+        items = apply_filters(state.items("salesOrders"), filters, ORDER_FIELDS)
+        page = paged(items, request.args)
+        page["data"] = [order_item(state, item) for item in page["data"]]
+        return r.json_response(page)
 
 
 def sales_order_view(app, request, id):
-    with app.state.lock:
-        return r.data(app.state.require("salesOrders", id, "Sales order"))
+    state = app.state
+    with state.lock:
+        return r.data(order_answer(state, state.require("salesOrders", id, "Sales order")))
 
 
 ROUTES = [

@@ -30,8 +30,17 @@ COLLECTIONS = (
 )
 
 
+# Created along with a product, not stored on it.
+INLINE = ("options", "variants")
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def flag(value) -> bool:
+    """Xentral's booleans: true/false, 0/1, or their spellings as strings."""
+    return value in (True, 1, "1", "true", "True", "TRUE")
 
 
 def number(value) -> float:
@@ -59,7 +68,9 @@ class SandboxState:
             self._defaults()
 
     def _defaults(self) -> None:
-        self.add("projects", {"name": "Standard project", "abbreviation": "STD"})
+        self.add(
+            "projects", {"name": "Standard project", "abbreviation": "STD", "autoReservation": True}
+        )
         self.add_warehouse({"designation": "Main warehouse"})
 
     # --- ids and collections -----------------------------------------------------------------
@@ -102,14 +113,14 @@ class SandboxState:
             "description": fields.get("description", ""),
             "ean": fields.get("ean", ""),
             "project": fields.get("project") or {"id": "1"},
-            "isStockItem": bool(fields.get("isStockItem", True)),
-            "isDisabled": bool(fields.get("isDisabled", False)),
+            "isStockItem": flag(fields.get("isStockItem", True)),
+            "isDisabled": flag(fields.get("isDisabled", False)),
             "salesTax": fields.get("salesTax", "standard"),
             "unit": fields.get("unit", ""),
             "measurements": fields.get("measurements"),
-            "isMatrixProduct": bool(fields.get("isMatrixProduct", False)),
-            "hasBillOfMaterials": bool(fields.get("hasBillOfMaterials", False)),
-            "isAssembledJustInTime": bool(fields.get("isAssembledJustInTime", False)),
+            "isMatrixProduct": flag(fields.get("isMatrixProduct", False)),
+            "hasBillOfMaterials": flag(fields.get("hasBillOfMaterials", False)),
+            "isAssembledJustInTime": flag(fields.get("isAssembledJustInTime", False)),
             "categories": fields.get("categories") or [],
             "variantOf": fields.get("variantOf"),
             "standardSupplier": fields.get("standardSupplier"),
@@ -117,7 +128,7 @@ class SandboxState:
             "createdAt": stamp,
             "updatedAt": stamp,
         }
-        extra = {k: v for k, v in fields.items() if k not in product and k != "options"}
+        extra = {k: v for k, v in fields.items() if k not in product and k not in INLINE}
         product.update(extra)
         product = self.add("products", product)
         self.by_number[product["number"]] = product["id"]
@@ -138,12 +149,36 @@ class SandboxState:
         if product is not None:
             product["updatedAt"] = now_iso()
 
-    def add_option(self, product_id: str, name: str, values: list) -> dict:
-        option = self.add("options", {"productId": product_id, "name": name, "values": []})
+    def add_option(self, product_id: str, name: str, values: list, sort: int = 0) -> dict:
+        option = self.add(
+            "options",
+            {"productId": product_id, "name": name, "sort": sort, "createdAt": now_iso(),
+             "values": []},
+        )  # fmt: skip
         for value in values:
-            value_name = value.get("name") if isinstance(value, dict) else str(value)
-            option["values"].append({"id": self.next_id("optionValues"), "name": value_name})
+            self.add_option_value(option, value)
         return option
+
+    def add_option_value(self, option: dict, value) -> dict:
+        if not isinstance(value, dict):
+            value = {"name": str(value)}
+        sort = value.get("sort")
+        added = {
+            "id": self.next_id("optionValues"),
+            "name": value.get("name", ""),
+            "sort": int(sort) if sort is not None else len(option["values"]) + 1,
+        }
+        option["values"].append(added)
+        return added
+
+    def option_values(self, product_id: str) -> dict[str, tuple[dict, dict]]:
+        """value id -> (option, value) for the options of a matrix parent."""
+        return {
+            value["id"]: (option, value)
+            for option in self.data["options"].values()
+            if option["productId"] == str(product_id)
+            for value in option["values"]
+        }
 
     # --- warehouses and stock ------------------------------------------------------------------
     def add_warehouse(self, fields: dict) -> dict:
@@ -218,9 +253,13 @@ class SandboxState:
             counts.append(max(0, int(self.sellable(part["part"]["id"]) // amount)))
         return min(counts)
 
-    def reserve(self, product_id: str, quantity: float, reason: str, project, customer) -> None:
-        amount = min(float(quantity), max(0.0, self.sellable(product_id)))
+    def order_position(
+        self, product_id: str, quantity: float, *, reserve: bool, reason: str, project, customer
+    ) -> None:
+        """An ordered position: open sales orders rise; with auto-reservation on, what is
+        sellable (at most the quantity) is reserved."""
         self.open_orders[product_id] = self.open_orders.get(product_id, 0.0) + float(quantity)
+        amount = min(float(quantity), max(0.0, self.sellable(product_id))) if reserve else 0
         if amount > 0:
             self.add(
                 "reservations",

@@ -66,10 +66,12 @@ def product_storage_locations(app, request, id):
             warehouse = state.get("warehouses", warehouse_id)
             for location_id, amount in locations.items():
                 location = state.get("storageLocations", location_id)
+                # One row per storage location, so the location's id names the row.
                 items.append(
                     {
-                        "id": f"{id}-{location_id}",
-                        "amount": number(amount),
+                        "id": location_id,
+                        "amount": f"{amount:.2f}",
+                        "product": {"id": str(id)},
                         "storageLocation": {
                             "id": location_id,
                             "name": location["designation"],

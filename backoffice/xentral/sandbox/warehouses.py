@@ -23,7 +23,7 @@ def warehouse_storage_locations(app, request, id):
             for loc in state.items("storageLocations")
             if loc["warehouse"]["id"] == str(id)
         ]
-        return r.json_response(paged(items, request.args, total=False))
+        return r.json_response(paged(items, request.args))
 
 
 def storage_location_items(app, request, warehouseId, id):
@@ -46,7 +46,9 @@ def storage_location_items(app, request, warehouseId, id):
                     "qualityControlAttributes": (location.get("items") or {}).get(product_id, []),
                 }
             )
-        return r.json_response(paged(items, request.args))
+        # The operation declares no paging: every item, and a page that holds them all.
+        extra = {"totalCount": len(items), "page": {"number": 1, "size": len(items)}}
+        return r.json_response({"data": items, "extra": extra})
 
 
 ROUTES = [

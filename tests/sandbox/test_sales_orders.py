@@ -1,0 +1,104 @@
+"""Sales orders answer as Xentral's documents describe them: list items without positions,
+the single view with positions, documented filters only, nested import validation, and
+auto-reservation as a per-project setting."""
+
+import pytest
+
+IMPORT = {
+    "date": "2026-11-23",
+    "externalOrderNumber": "SHOP-1",
+    "externalOrderId": "hub-uuid-1",
+    "project": {"id": "1"},
+    "financials": {"paymentMethod": {"id": "1"}, "currency": "EUR"},
+    "delivery": {"shippingMethod": {"id": "1"}},
+}
+
+
+@pytest.fixture
+def shop(sandbox):
+    seeded = sandbox.seed(
+        products=[{"name": "Mug", "number": "MUG", "stock": {"1": 10}}],
+        customers=[{"firstname": "Erika", "lastname": "Muster", "email": "e@example.com"}],
+        paymentMethods=[{"type": "paypal", "designation": "PayPal"}],
+        shippingMethods=[{"type": "dhl", "designation": "DHL"}],
+    )
+    return seeded["products"][0], seeded["customers"][0]
+
+
+def _body(product, customer, **changes) -> dict:
+    position = {"product": {"id": product["id"]}, "quantity": 2,
+                "price": {"amount": "9.99", "currency": "EUR"}}  # fmt: skip
+    return {**IMPORT, "customer": {"id": customer["id"]}, "positions": [position], **changes}
+
+
+def _import(sandbox, body):
+    return sandbox.api("POST", "/api/v1/salesOrders/actions/import", json=body)
+
+
+def test_list_items_carry_no_positions_and_the_view_does(sandbox, shop):
+    product, customer = shop
+    order_id = _import(sandbox, _body(product, customer)).headers["Location"].rsplit("/", 1)[-1]
+    [item] = sandbox.api("GET", "/api/v1/salesOrders").json()["data"]
+    assert "positions" not in item
+    assert item["customer"] == {"id": customer["id"], "number": customer["number"]}
+    view = sandbox.api("GET", f"/api/v1/salesOrders/{order_id}").json()["data"]
+    [position] = view["positions"]
+    assert position == {
+        "id": position["id"], "quantity": 2, "sort": 1, "hasChildren": False, "parent": None,
+        "product": {"id": product["id"], "name": "Mug", "number": "MUG"},
+        "price": {"amount": "9.99"},
+    }  # fmt: skip
+    assert view["customer"] == {"id": customer["id"], "number": customer["number"]}
+
+
+def test_orders_are_found_by_external_order_id_and_unknown_keys_are_400(sandbox, shop):
+    product, customer = shop
+    _import(sandbox, _body(product, customer))
+    params = {"filter[0][key]": "externalOrderId", "filter[0][op]": "equals",
+              "filter[0][value]": "hub-uuid-1"}  # fmt: skip
+    [found] = sandbox.api("GET", "/api/v1/salesOrders", params=params).json()["data"]
+    assert found["externalOrderNumber"] == "SHOP-1"
+    unknown = {**params, "filter[0][key]": "id"}
+    response = sandbox.api("GET", "/api/v1/salesOrders", params=unknown)
+    assert response.status_code == 400
+    assert response.json()["messages"] == ["Filter key 'id' is not allowed."]
+
+
+@pytest.mark.parametrize(
+    ("change", "violations"),
+    [
+        ({"positions": [{"product": {"id": "1"}, "quantity": "2"}]},
+         {"positions": {"0": {"quantity": ["This value should be of type number."]}}}),
+        ({"positions": [{"product": {"id": "1"}, "quantity": 1, "colour": "red"}]},
+         {"positions": {"0": {"colour": ["This field was not expected."]}}}),
+        ({"positions": [{"product": {"id": "1"}, "quantity": 1,
+                         "price": {"amount": "1.00", "currency": "EURO"}}]},
+         {"positions": {"0": {"price": {"currency": [
+             "The value must be one of: EUR, USD, JPY, BGN, CZK, DKK, GBP, HUF, PLN, RON, SEK, "
+             "CHF, ISK, NOK, HRK, RUB, TRY, AUD, BRL, CAD, CNY, HKD, IDR, ILS, INR, KRW, MXN, "
+             "MYR, NZD, PHP, SGD, THB, ZAR, ARS, CLP, SAR, AED, QAR."]}}}}),
+        ({"delivery": {"shippingMethod": {"id": "1"},
+                       "shippingAddress": {"name": "E", "country": "DE", "zip": "1"}}},
+         {"delivery": {"shippingAddress": {"zip": ["This field was not expected."]}}}),
+        ({"financials": {"paymentMethod": {"id": "1"}}},
+         {"financials": {"currency": ["Field 'currency' is required."]}}),
+    ],
+)  # fmt: skip
+def test_import_validates_nested_fields_as_documented(sandbox, shop, change, violations):
+    product, customer = shop
+    response = _import(sandbox, _body(product, customer, **change))
+    assert response.status_code == 400
+    assert response.json()["violations"] == violations
+    assert sandbox.state()["salesOrders"] == []
+
+
+def test_auto_reservation_is_a_project_setting(sandbox, shop):
+    product, customer = shop
+    sandbox.seed(projects=[{"id": "1", "autoReservation": False}])
+    assert _import(sandbox, _body(product, customer)).status_code == 201
+    totals = sandbox.api("GET", f"/api/v1/products/{product['id']}/stocks").json()["data"]["totals"]
+    assert (totals["reserved"], totals["openSalesOrders"]) == (0, 2)
+    sandbox.seed(projects=[{"id": "1", "autoReservation": True}])
+    _import(sandbox, _body(product, customer, externalOrderNumber="SHOP-2"))
+    totals = sandbox.api("GET", f"/api/v1/products/{product['id']}/stocks").json()["data"]["totals"]
+    assert (totals["reserved"], totals["openSalesOrders"]) == (2, 4)
