@@ -20,6 +20,7 @@ from django.utils import timezone
 from backoffice.models import Channel
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import filter_params
+from orders.errors import OrderErrorCode, order_error
 from orders.models import (
     CustomerLink,
     CustomerLinkKind,
@@ -80,6 +81,16 @@ def customer_may_be_created(*, customer: dict, channel: Channel) -> bool:
     return bool(channel.allow_customer_creation and customer.get("email")) and not customer.get(
         "number"
     )
+
+
+def customer_name_error(customer: dict) -> dict | None:
+    """Xentral creates a person only with a first and a last name, so a new person customer
+    with a one-word name is the shop's to fix (an error entry), not a create Xentral refuses."""
+    name = (customer.get("name") or "").strip()
+    if customer.get("company") or " " in name:
+        return None
+    message = f"A new person customer needs a first and a last name, not '{name}'."
+    return order_error("customer.name", OrderErrorCode.CUSTOMER_NAME_INCOMPLETE, message)
 
 
 def customer_lookup(
@@ -227,7 +238,7 @@ def _customer_body(customer: dict, channel: Channel) -> dict:
     if customer.get("company"):
         body.update(customerType="company", name=customer["company"])
     else:
+        # A one-word name never gets here: customer_name_error refuses it first.
         first, _, last = customer["name"].strip().rpartition(" ")
-        # A one-word name has no first name: it is the last name.
-        body.update(customerType="person", firstname=first or None, lastname=last)
+        body.update(customerType="person", firstname=first, lastname=last)
     return body

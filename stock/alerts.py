@@ -54,7 +54,7 @@ def _jit_split(stock: ProductStock, client: XentralClient | None) -> tuple[bool,
         client = stock_client(client, subject=stock.product)
         parts = list(client.paginate(f"/api/v1/products/{stock.product.xentral_id}/parts"))
         stock.parts = [
-            {"id": str(p["part"]["id"]), "amount": str(p.get("amount", 1))} for p in parts
+            {"id": str(p["product"]["id"]), "amount": str(p.get("amount", 1))} for p in parts
         ]
         ProductStock.objects.filter(pk=stock.pk).update(parts=stock.parts)
     if not stock.parts:

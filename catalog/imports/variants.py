@@ -84,24 +84,30 @@ def _options_path(parent_id: str) -> str:
 
 
 def _option_values(client, parent_id: str, variants: list[ImportRow]) -> dict[tuple, str]:
-    """(option name, value name) -> option-value id, creating what the parent lacks."""
+    """(option name, value name) -> option-value id, creating what the parent lacks. The
+    options list carries no values: they are read per option, and the missing ones are created
+    in one call (an array, answered 204 without ids), then read again."""
     options = {o["name"]: o for o in client.paginate(_options_path(parent_id))}
     ids = {}
     for name, wanted in _option_values_wanted(variants).items():
         if not wanted:
             continue
-        option = options.get(name)
-        if option is None:
-            client.create(_options_path(parent_id), {"name": name, "values": []})
+        if name not in options:
+            client.create(_options_path(parent_id), {"name": name})
             options = {o["name"]: o for o in client.paginate(_options_path(parent_id))}
-            option = options[name]
-        known = {v["name"]: v["id"] for v in option.get("values") or []}
-        for value in wanted:
-            if value not in known:
-                path = f"{_options_path(parent_id)}/{option['id']}/values"
-                known[value] = client.create(path, {"name": value})
-            ids[(name, value)] = known[value]
+        path = f"{_options_path(parent_id)}/{options[name]['id']}/values"
+        known = _values_by_name(client, path)
+        missing = [value for value in wanted if value not in known]
+        if missing:
+            client.post(path, [{"name": value} for value in missing])
+            known = _values_by_name(client, path)
+        ids.update({(name, value): known[value] for value in wanted})
     return ids
+
+
+def _values_by_name(client, path: str) -> dict[str, str]:
+    """An option's values; the operation declares no paging, so one call reads them all."""
+    return {v["name"]: str(v["id"]) for v in (client.get(path) or {}).get("data") or []}
 
 
 def _selection(variant: ImportRow, values: dict) -> tuple[str, ...]:
@@ -133,8 +139,14 @@ def _create_variants(client, parent_id: str, variants: list[ImportRow], values: 
 
 
 def _existing_variants(client, parent_id: str) -> dict[tuple, str]:
+    """Selection (option-value ids) -> variant id. `selectedOptions` lists the parent's
+    options, each with the value this variant has."""
     params = filter_params(("variantOf", "equals", parent_id))
     return {
-        tuple(str(o["id"]) for o in item.get("selectedOptions") or []): str(item["id"])
+        tuple(
+            str(value["id"])
+            for option in item.get("selectedOptions") or []
+            for value in option.get("values") or []
+        ): str(item["id"])
         for item in client.paginate(PRODUCTS, params=params)
     }

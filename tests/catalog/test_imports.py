@@ -105,9 +105,9 @@ def test_csv_with_every_column_dry_runs_then_applies_completely(hub, sandbox):
         "HOODIE-S-BLACK"
     )
     parts = sandbox.api("GET", f"/api/v1/products/{gift['id']}/parts").json()["data"]
-    assert {(p["part"]["id"], p["amount"]) for p in parts} == {
-        (mug["id"], 1),
-        (products["TEA-001"]["id"], 2),
+    assert {(p["product"]["id"], p["product"]["number"], p["amount"]) for p in parts} == {
+        (mug["id"], "MUG-001", "1.0000"),
+        (products["TEA-001"]["id"], "TEA-001", "2.0000"),
     }
     assert (
         Product.objects.get(number="HOODIE-M-BLACK").xentral_id == products["HOODIE-M-BLACK"]["id"]

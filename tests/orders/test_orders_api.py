@@ -256,6 +256,24 @@ def test_new_company_customer_is_created_as_company(hub, demo):
     assert created["body"]["name"] == "Firma GmbH"
 
 
+def test_new_person_with_a_one_word_name_fails_before_anything_is_created(hub, demo):
+    payload = order_payload()
+    payload["customer"].update(email="cher@example.com", name="Cher")
+
+    response = hub.post_order(payload)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "customer.name",
+            "code": "customer_name_incomplete",
+            "message": "A new person customer needs a first and a last name, not 'Cher'.",
+        }
+    ]
+    assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
+    assert sales_orders(demo) == []
+
+
 def test_unknown_customer_fails_when_channel_may_not_create(live_server, demo):
     _, key = channel_with_key(allow_customer_creation=False)
     payload = order_payload()
