@@ -32,6 +32,9 @@ TRACKING_LINKS = {
     "UPS": "https://www.ups.com/track?tracknum={}",
 }
 CANCELLABLE = {"created", "released", "completed"}
+# The list's status enum has `sent`; the single view's has `completed` in its place (2024
+# document, deliveryNote.list and deliveryNote.view).
+VIEW_STATUS = {"sent": "completed"}
 
 
 def stamp() -> str:
@@ -63,7 +66,7 @@ def delivery_note_view(app, request, id):
                 "documentNumber": note["number"],
                 "salesOrder": note["salesOrder"],
                 "date": note["documentDate"],
-                "status": note["status"],
+                "status": VIEW_STATUS.get(note["status"], note["status"]),
                 "project": note["project"],
                 "updatedAt": note["updatedAt"],
                 "positions": note["positions"],
