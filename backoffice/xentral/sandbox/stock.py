@@ -49,8 +49,10 @@ def product_reservations(app, request, id):
     state = app.state
     with state.lock:
         state.require("products", id, "Product")
+        # A reservation without a customer or project (one the control API placed) leaves
+        # the field out: the documents describe both as objects, never null.
         items = [
-            {k: v for k, v in res.items() if k != "productId"}
+            {k: v for k, v in res.items() if k != "productId" and v is not None}
             for res in state.items("reservations")
             if res["productId"] == str(id)
         ]
