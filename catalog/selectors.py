@@ -1,7 +1,7 @@
 """Reads of the catalog: products by foreign number, SKU or EAN, import progress, mapping health."""
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from backoffice.app_hooks import app_modules
 from backoffice.xentral.params import MAX_PAGE_SIZE
@@ -125,3 +125,20 @@ def eans_on_several_products() -> list[dict]:
     return list(
         Product.objects.exclude(ean="").values("ean").annotate(n=Count("id")).filter(n__gt=1)
     )
+
+
+def product_suggestions(*, query: str, limit: int = 20) -> list[dict]:
+    """Orderable products whose SKU starts with, or whose name or EAN contains, the query:
+    `{number, name}` for an autocomplete, SKU matches first."""
+    query = query.strip()
+    if not query:
+        return []
+    orderable = Product.objects.filter(is_disabled=False).exclude(kind=ProductKind.MATRIX_PARENT)
+    by_sku = list(orderable.filter(number__istartswith=query).values("number", "name")[:limit])
+    if len(by_sku) < limit:
+        seen = {p["number"] for p in by_sku}
+        others = orderable.filter(Q(name__icontains=query) | Q(ean__startswith=query)).exclude(
+            number__in=seen
+        )
+        by_sku += list(others.values("number", "name")[: limit - len(by_sku)])
+    return by_sku

@@ -3,11 +3,10 @@
 import json
 import threading
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,8 +16,19 @@ from django.utils.timesince import timesince
 from rest_framework.exceptions import ValidationError
 
 from backoffice.api.problems import flatten_errors
+from catalog.selectors import product_suggestions
 from orders import selectors
+from orders.admin_review import (
+    ErrorCodeFilter,
+    NeedsAttentionFilter,
+    edit_diff,
+    error_with_links,
+    first_error,
+    pretty_json,
+    short_message,
+)
 from orders.errors import OrderResubmitRefused, ReferenceCannotChange
+from orders.fix_form import OrderFixForms, PayloadForm, ResolveForm
 from orders.models import (
     CustomerLink,
     OrderEvent,
@@ -37,13 +47,6 @@ from orders.services import (
 
 RESUBMIT_PERMISSION = "orders.resubmit_orderrequest"
 RESUBMIT_LIMIT_S = 10.0
-
-
-def _pretty(value) -> str:
-    return format_html(
-        "<pre style='white-space:pre-wrap'>{}</pre>",
-        json.dumps(value, indent=2, ensure_ascii=False),
-    )
 
 
 def _run_with_limit(fn, **kwargs):
@@ -65,30 +68,17 @@ def _run_with_limit(fn, **kwargs):
     return outcome
 
 
-class NeedsAttentionFilter(admin.SimpleListFilter):
-    title = "needs attention"
-    parameter_name = "attention"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Needs attention"), *selectors.AttentionReason.choices]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        reason = None if self.value() == "yes" else self.value()
-        if reason is not None and reason not in selectors.AttentionReason.values:
-            return queryset.none()
-        needing = selectors.orders_needing_attention(reason=reason)
-        return queryset.filter(pk__in=needing.values("pk"))
-
-
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "message", "user")
+    fields = ("at", "kind", "message", "user", "changes")
     readonly_fields = fields
     verbose_name_plural = "timeline"
+
+    @admin.display(description="what staff changed")
+    def changes(self, obj):
+        return edit_diff(obj) or "-"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -97,26 +87,27 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-class PayloadForm(forms.Form):
-    payload = forms.CharField(widget=forms.Textarea(attrs={"rows": 30, "cols": 100}))
-
-
-class ResolveForm(forms.Form):
-    reason = forms.CharField(max_length=500)
-
-
 @admin.register(OrderRequest)
 class OrderRequestAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
         "status",
+        "error_code",
+        "error_message",
         "channel",
         "customer_email",
         "xentral_order_number",
         "attempts",
         "age",
     )
-    list_filter = (NeedsAttentionFilter, "status", "fulfilment_status", "channel", "created_at")
+    list_filter = (
+        NeedsAttentionFilter,
+        ErrorCodeFilter,
+        "status",
+        "fulfilment_status",
+        "channel",
+        "created_at",
+    )
     search_fields = ("reference", "customer_email", "skus", "xentral_order_number")
     date_hierarchy = "created_at"
     list_select_related = ("channel",)
@@ -161,22 +152,27 @@ class OrderRequestAdmin(admin.ModelAdmin):
     def age(self, obj):
         return timesince(obj.created_at, timezone.now())
 
+    @admin.display(description="error")
+    def error_code(self, obj):
+        error = first_error(obj)
+        return format_html("<code>{}</code>", error["code"]) if error else ""
+
+    @admin.display(description="why")
+    def error_message(self, obj):
+        return short_message(obj)
+
     @admin.display(description="errors")
     def error_list(self, obj):
         if not obj.errors:
             return "-"
         return format_html(
             "<ul class='order-errors'>{}</ul>",
-            format_html_join(
-                "",
-                "<li><code>{}</code> {}: {}</li>",
-                ((e.get("code"), e.get("field") or "order", e.get("message")) for e in obj.errors),
-            ),
+            format_html_join("", "<li>{}</li>", ((error_with_links(obj, e),) for e in obj.errors)),
         )
 
     @admin.display(description="payload")
     def payload_pretty(self, obj):
-        return _pretty(obj.payload)
+        return pretty_json(obj.payload)
 
     @admin.display(description="Xentral calls for this order")
     def xentral_calls(self, obj):
@@ -206,6 +202,8 @@ class OrderRequestAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("sku-search/", wrap(self.sku_search_view), name="orders_sku_search"),
+            path("<uuid:object_id>/fix/", wrap(self.fix_view), name="orders_orderrequest_fix"),
             path(
                 "<uuid:object_id>/resubmit/",
                 wrap(self.resubmit_view),
@@ -229,14 +227,59 @@ class OrderRequestAdmin(admin.ModelAdmin):
     def _change_url(self, order) -> str:
         return reverse("admin:orders_orderrequest_change", args=[order.pk])
 
-    def resubmit_view(self, request, object_id):
+    def _order_to_resubmit(self, request, object_id):
+        """The order and None, or a redirect saying why it cannot be resubmitted."""
         if not self.has_resubmit_permission(request):
             raise PermissionDenied
-        order = get_object_or_404(OrderRequest, pk=object_id)
-        if not order_is_resubmittable(order=order):
-            allowed = " or ".join(RESUBMITTABLE[ResubmitVia.STAFF])
-            messages.error(request, f"Only {allowed} orders can be resubmitted ({order.status}).")
-            return HttpResponseRedirect(self._change_url(order))
+        order = get_object_or_404(OrderRequest.objects.select_related("channel"), pk=object_id)
+        if order_is_resubmittable(order=order):
+            return order, None
+        allowed = " or ".join(RESUBMITTABLE[ResubmitVia.STAFF])
+        messages.error(request, f"Only {allowed} orders can be resubmitted ({order.status}).")
+        return order, HttpResponseRedirect(self._change_url(order))
+
+    def sku_search_view(self, request):
+        """SKU suggestions from the product index for the fix form's item fields."""
+        if not self.has_resubmit_permission(request):
+            raise PermissionDenied
+        return JsonResponse({"products": product_suggestions(query=request.GET.get("q", ""))})
+
+    def fix_view(self, request, object_id):
+        """The order as a form (customer, addresses, items, methods); the raw payload editor
+        stays one link away for what the form does not cover."""
+        order, refusal = self._order_to_resubmit(request, object_id)
+        if refusal is not None:
+            return refusal
+        forms_ = OrderFixForms(order=order, data=request.POST if request.method == "POST" else None)
+        errors: list[dict] = []
+        if request.method == "POST" and forms_.is_valid():
+            try:
+                payload = validated_payload(
+                    forms_.payload(), allow_customer_creation=order.channel.allow_customer_creation
+                )
+            except ValidationError as exc:
+                errors = flatten_errors(exc.detail)
+            else:
+                refused = self._resubmit(request, order, payload=payload)
+                if refused is None:
+                    return HttpResponseRedirect(self._change_url(order))
+                errors = [{"field": "reference", "code": "invalid", "message": str(refused)}]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": order,
+            "forms": forms_,
+            "payload_errors": errors,
+            "error_rows": [error_with_links(order, e) for e in order.errors],
+            "sku_search_url": reverse("admin:orders_sku_search"),
+            "title": f"Fix and resubmit {order.reference}",
+        }
+        return TemplateResponse(request, "admin/orders/orderrequest/fix.html", context)
+
+    def resubmit_view(self, request, object_id):
+        order, refusal = self._order_to_resubmit(request, object_id)
+        if refusal is not None:
+            return refusal
         errors: list[dict] = []
         if request.method == "POST":
             form = PayloadForm(request.POST)

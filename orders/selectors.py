@@ -7,6 +7,7 @@ from operator import or_
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from backoffice.models import Channel, XentralCall
@@ -165,3 +166,16 @@ def unknown_skus_seen() -> list[dict]:
             entry["last_seen"] = max(entry["last_seen"], event["at"])
     rows = [{**e, "orders": len(e["orders"])} for e in seen.values()]
     return sorted(rows, key=lambda r: (-r["orders"], r["sku"]))
+
+
+def error_code_counts(orders: QuerySet[OrderRequest]) -> list[tuple[str, int]]:
+    """`(code, n)` of the orders' first error (the one that stopped them), most frequent first."""
+    rows = (
+        orders.exclude(errors=[])
+        .annotate(code=KT("errors__0__code"))
+        .exclude(code=None)
+        .values("code")
+        .annotate(n=models.Count("pk"))
+        .order_by("-n", "code")
+    )
+    return [(row["code"], row["n"]) for row in rows]

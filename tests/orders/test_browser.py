@@ -1,14 +1,17 @@
-"""One real browser: staff finds a failed order, corrects the SKU, resubmits, sees it created."""
+"""Real browser: staff finds a failed order by its error, fixes it in the raw payload editor or
+in the form (SKU suggested from the product index), sees it created and the edit on the timeline."""
 
 import json
 
 import pytest
 from django.contrib.auth.models import Group, User
 
+from catalog.index import products_sync
 from orders.models import OrderStatus
 from orders.serializers import validated_payload
 from orders.services import order_submit
 from tests.orders.conftest import order_payload
+from tests.screenshots import screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,3 +47,60 @@ def test_staff_fixes_failed_order_in_the_browser(page, live_server, demo, channe
     order.refresh_from_db()
     assert order.status == OrderStatus.CREATED
     assert order.xentral_order_number in page.content()
+
+
+def test_staff_fixes_a_failed_order_in_the_form_and_reads_the_diff(
+    page, live_server, demo, channel
+):
+    products_sync(full=True)
+    user = User.objects.create_user("erika", password="sicher-123456", is_staff=True)
+    user.groups.add(Group.objects.get(name="Order operators"))
+    payload = validated_payload(
+        order_payload(reference="WEB-88", items=[{"sku": "ART-9999", "quantity": 1}]),
+        allow_customer_creation=True,
+    )
+    order = order_submit(channel=channel, payload=payload).order
+    assert order.status == OrderStatus.FAILED
+
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "erika")
+    page.fill("#id_password", "sicher-123456")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/orders/orderrequest/")
+    page.click("#changelist-filter >> text=1 \N{MULTIPLICATION SIGN} unknown_sku")
+    row = page.locator("#result_list tbody tr")
+    assert row.count() == 1
+    assert "unknown_sku" in row.inner_text()
+    assert "Item ART-9999 not found" in row.inner_text()
+    screenshot(page, "orders_list_by_error")
+    page.click("text=WEB-88")
+    assert page.locator(".order-errors a.fix-link").inner_text() == "find the product"
+    page.click("#fix-link")
+
+    sku = page.locator("input[name=items-0-sku]")
+    assert sku.input_value() == "ART-9999"
+    sku.fill("")
+    sku.press_sequentially("ART-00")
+    page.wait_for_function("document.querySelectorAll('#sku-options option').length > 0")
+    suggestions = page.locator("#sku-options option").evaluate_all("os => os.map(o => o.value)")
+    assert suggestions[:3] == ["ART-001", "ART-002", "ART-003"]
+    sku.fill("ART-005")
+    page.fill("input[name=items-0-quantity]", "3")
+    page.fill("input[name=customer-name]", "Max Mustermann-Schulz")
+    assert page.locator("select[name=order-shipping] option").count() >= 1
+    screenshot(page, "orders_fix_form")
+    page.click("input[name=_resubmit]")
+
+    assert "created in Xentral" in page.locator(".messagelist").inner_text()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CREATED
+    assert order.payload["items"][0]["sku"] == "ART-005"
+    diff = page.locator("table.edit-diff tr").all_inner_texts()
+    assert [" ".join(r.split()) for r in diff] == [
+        "customer.name Max Mustermann → Max Mustermann-Schulz",
+        "items[0].sku ART-9999 → ART-005",
+        "items[0].quantity 1 → 3",
+    ]
+    timeline = page.locator("table.edit-diff").locator("xpath=ancestor::tr[1]").inner_text()
+    assert "erika" in timeline
+    screenshot(page, "orders_fixed_with_diff")
