@@ -9,12 +9,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from backoffice.csv_export import csv_response
 from backoffice.xentral.errors import XentralError
 from catalog.errors import CatalogError, ImportNotApplicable
+from catalog.import_review import cell_text, import_summary, review_page, rows_in_error
 from catalog.imports.apply import import_apply, import_rerun_failed
 from catalog.imports.dry_run import import_create
-from catalog.models import ExternalReference, ImportEvent, ImportRow, Product, ProductImport
-from catalog.parsing import CatalogFileError
+from catalog.models import ExternalReference, ImportEvent, ImportStatus, Product, ProductImport
+from catalog.parsing import COLUMNS, CatalogFileError
 from catalog.references import external_reference_add, external_reference_deactivate
 from catalog.selectors import import_progress, mapping_health
 
@@ -31,21 +33,6 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # the index mirrors Xentral; products come from sync and imports
-
-
-class ImportRowInline(admin.TabularInline):
-    model = ImportRow
-    extra = 0
-    can_delete = False
-    fields = ("line", "number", "action", "status", "xentral_id", "calls", "error_text")
-    readonly_fields = fields
-
-    @admin.display(description="errors")
-    def error_text(self, row):
-        return "; ".join(row.errors)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ImportEventInline(admin.TabularInline):
@@ -80,7 +67,7 @@ class ProductImportAdmin(admin.ModelAdmin):
         "finished_at",
         "progress_bar",
     )
-    inlines = [ImportEventInline, ImportRowInline]
+    inlines = [ImportEventInline]
     change_form_template = "admin/catalog/productimport/change_form.html"
     actions = ["apply_imports", "rerun_failed"]
 
@@ -94,24 +81,42 @@ class ProductImportAdmin(admin.ModelAdmin):
         """Applying and re-running failed rows write to Xentral."""
         return request.user.has_perm(APPLY_PERMISSION)
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Nothing of an import is edited in a form (so no Save); applying is its own permission.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Only a dry run nobody applied may be discarded; an applied import is history."""
+        if obj is None or obj.status not in (ImportStatus.PENDING, ImportStatus.CHECKED):
+            return False
+        return request.user.has_perm("catalog.delete_productimport")
+
     @admin.display(description="progress")
     def progress_bar(self, obj):
-        progress = import_progress(obj)
+        if obj.status in (ImportStatus.PENDING, ImportStatus.CHECKED):
+            progress = import_progress(obj)
+            return format_html("<small>{}</small>", progress["summary"])
+        summary = import_summary(obj)
         return format_html(
-            '<div class="hub-progress" style="width:160px;background:#eee;border-radius:3px">'
-            '<div style="width:{}%;background:#417690;color:#fff;padding:0 4px;'
-            'border-radius:3px;white-space:nowrap">{}%</div></div>'
-            "<small>{}, {} calls, about {} s left</small>",
-            progress["percent"],
-            progress["percent"],
-            progress["summary"],
-            progress["calls_used"],
-            progress["seconds_left"],
+            '<div style="display:flex;width:160px;height:10px;background:#eee;border-radius:3px;'
+            'overflow:hidden"><div style="width:{}%;background:#2e7d32"></div>'
+            '<div style="width:{}%;background:#c62828"></div></div>'
+            "<small>{} of {} applied, {} failed</small>",
+            summary["applied_percent"],
+            summary["failed_percent"],
+            summary["applied"],
+            summary["to_apply"],
+            summary["failed"],
         )
 
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="catalog_upload"),
+            path(
+                "<uuid:import_id>/failed.csv",
+                self.admin_site.admin_view(self.failed_rows_view),
+                name="catalog_import_failed_rows",
+            ),
             path(
                 "<uuid:import_id>/apply/",
                 self.admin_site.admin_view(self.apply_view),
@@ -144,6 +149,21 @@ class ProductImportAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/catalog/productimport/upload.html", context)
+
+    def failed_rows_view(self, request, import_id):
+        """Rows in error as a CSV to fix and upload again: the catalog columns only (an unknown
+        column would reject the file), formula-looking cells neutralised."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        product_import = get_object_or_404(ProductImport, pk=import_id)
+        return csv_response(
+            filename=f"import-{product_import.pk}-errors.csv",
+            header=COLUMNS,
+            rows=(
+                [cell_text(row.data.get(c), c) for c in COLUMNS]
+                for row in rows_in_error(product_import).order_by("line").iterator()
+            ),
+        )
 
     def apply_view(self, request, import_id):
         if not self.has_apply_permission(request):
@@ -184,7 +204,26 @@ class ProductImportAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"can_apply": self.has_apply_permission(request)}
+        product_import = get_object_or_404(ProductImport, pk=object_id)
+        errors_only = bool(request.GET.get("errors"))
+        summary = import_summary(product_import)
+        status = product_import.status
+        extra = {
+            "can_apply": self.has_apply_permission(request) and status == ImportStatus.CHECKED,
+            # Rows the dry run rejected are fixed in the file, not re-run.
+            "can_rerun": self.has_apply_permission(request)
+            and status == ImportStatus.DONE_WITH_ERRORS
+            and summary["failed"] > 0,
+            "summary": summary,
+            "dry_run": status == ImportStatus.CHECKED,
+            "errors_only": errors_only,
+            "rows": review_page(
+                product_import, errors_only=errors_only, page=request.GET.get("page", 1)
+            ),
+            "failed_csv_url": reverse("admin:catalog_import_failed_rows", args=[product_import.pk])
+            if summary["errors"] or summary["failed"]
+            else "",
+        }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
