@@ -212,6 +212,9 @@ class XentralCallAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the call log is evidence of what the hub sent; it is not edited by hand
+
 
 @admin.register(StaffAlert)
 class StaffAlertAdmin(admin.ModelAdmin):

@@ -34,6 +34,9 @@ class ProductAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # the index mirrors Xentral; products come from sync and imports
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a product deleted here would come back with the next sync
+
 
 class ImportEventInline(admin.TabularInline):
     model = ImportEvent

@@ -395,9 +395,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what a channel was sent
+
 
 @admin.register(CustomerLink)
 class CustomerLinkAdmin(admin.ModelAdmin):
     list_display = ("value", "kind", "xentral_customer_id", "xentral_customer_number", "created_at")
     list_filter = ("kind",)
     search_fields = ("value", "xentral_customer_number")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # links are learned from Xentral's answers, never typed in

@@ -4,7 +4,7 @@ chart, warehouses and storage locations (items on demand), alerts and poll cycle
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice.xentral.errors import XentralError
+from stock.alerts import stock_alerts_acknowledge
 from stock.charts import stock_history_svg
 from stock.models import PollCycle, ProductStock, StockAlert, StorageLocation, Warehouse
 from stock.selectors import (
@@ -28,6 +29,7 @@ from stock.snapshots import stock_refresh
 from stock.warehouses import storage_location_items
 
 REFRESH_PERMISSION = "stock.refresh_productstock"
+ACKNOWLEDGE_PERMISSION = "stock.acknowledge_stockalert"
 
 
 class StockLevel(models.TextChoices):
@@ -125,8 +127,21 @@ class StockOverviewAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.stock_page),
                 name="stock_product_page",
             ),
+            path(
+                "<int:object_id>/refresh/",
+                self.admin_site.admin_view(self.refresh_view),
+                name="stock_product_refresh",
+            ),
             *super().get_urls(),
         ]
+
+    def refresh_view(self, request, object_id):
+        """Refresh-now from the product's own page; back to that page with the outcome."""
+        if request.method != "POST" or not self.has_refresh_permission(request):
+            raise PermissionDenied
+        row = get_object_or_404(ProductStock.objects.select_related("product"), pk=object_id)
+        self.refresh_now(request, ProductStock.objects.filter(pk=row.pk))
+        return HttpResponseRedirect(reverse("admin:stock_productstock_change", args=[row.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not object_id.isdigit():
@@ -155,6 +170,9 @@ class StockOverviewAdmin(admin.ModelAdmin):
             "reservations": reservations,
             "alerts": alerts_open(product=row.product),
             "chart": mark_safe(stock_history_svg(product_history(product=row.product))),
+            "refresh_url": reverse("admin:stock_product_refresh", args=[row.pk])
+            if self.has_refresh_permission(request)
+            else "",
         }
         return TemplateResponse(request, "admin/stock/product_stock.html", context)
 
@@ -169,13 +187,26 @@ def _order_url(order_id: int | None) -> str | None:
         return None
 
 
+class MirroredFromXentral(admin.ModelAdmin):
+    """Rows the hub caches or records itself: read here, never added, edited or deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(MirroredFromXentral):
     list_display = ("designation", "xentral_id", "project_id", "synced_at")
 
 
 @admin.register(StorageLocation)
-class StorageLocationAdmin(admin.ModelAdmin):
+class StorageLocationAdmin(MirroredFromXentral):
     list_display = (
         "designation",
         "warehouse",
@@ -229,13 +260,42 @@ class StorageLocationAdmin(admin.ModelAdmin):
 
 @admin.register(StockAlert)
 class StockAlertAdmin(admin.ModelAdmin):
-    list_display = ("product", "kind", "details", "opened_at", "resolved_at")
-    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    list_display = ("product", "kind", "details", "opened_at", "acknowledged", "resolved_at")
+    list_filter = (
+        "kind",
+        ("resolved_at", admin.EmptyFieldListFilter),
+        ("acknowledged_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("product__number", "product__name")
+    list_select_related = ("product", "acknowledged_by")
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the hub opens and resolves alerts from the figures
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_acknowledge_permission(self, request) -> bool:
+        return request.user.has_perm(ACKNOWLEDGE_PERMISSION)
+
+    @admin.display(description="acknowledged")
+    def acknowledged(self, obj):
+        if obj.acknowledged_at is None:
+            return "-"
+        return f"{obj.acknowledged_by or 'someone'}, {obj.acknowledged_at:%Y-%m-%d %H:%M}"
+
+    @admin.action(description="Acknowledge the selected alerts", permissions=["acknowledge"])
+    def acknowledge(self, request, queryset):
+        count = stock_alerts_acknowledge(alerts=list(queryset), user=request.user)
+        self.message_user(request, f"{count} alert(s) acknowledged.")
 
 
 @admin.register(PollCycle)
-class PollCycleAdmin(admin.ModelAdmin):
+class PollCycleAdmin(MirroredFromXentral):
     list_display = (
         "started_at",
         "budget",

@@ -99,3 +99,11 @@ def alert_set(*, product: Product, kind: AlertKind, active: bool, details: str) 
             settings.STOCK_ALERT_EMAILS,
             fail_silently=True,
         )
+
+
+def stock_alerts_acknowledge(*, alerts, user) -> int:
+    """Mark open alerts as seen by `user` (they leave the dashboard's count, still resolve by
+    themselves); returns how many were acknowledged now."""
+    return StockAlert.objects.filter(
+        pk__in=[alert.pk for alert in alerts], resolved_at=None, acknowledged_at=None
+    ).update(acknowledged_at=timezone.now(), acknowledged_by=user)

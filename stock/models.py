@@ -1,6 +1,7 @@
 """Stock state: warehouses cached from Xentral, snapshots of each product's stock with their
 per-warehouse, per-channel and reservation rows, poll cycles and alerts."""
 
+from django.conf import settings
 from django.db import models
 
 from catalog.models import Product
@@ -154,9 +155,16 @@ class StockAlert(models.Model):
     details = models.CharField(max_length=255, blank=True, default="")
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Seen by staff: an acknowledged alert stays open (it resolves by itself) but leaves the
+    # dashboard's count.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opened_at"]
+        permissions = [("acknowledge_stockalert", "Can acknowledge stock alerts")]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "kind"],

@@ -141,6 +141,11 @@ def alerts_open(*, product: Product | None = None) -> QuerySet[StockAlert]:
     return alerts if product is None else alerts.filter(product=product)
 
 
+def alerts_unacknowledged() -> QuerySet[StockAlert]:
+    """Open alerts no one has acknowledged yet: what the dashboard counts."""
+    return alerts_open().filter(acknowledged_at__isnull=True)
+
+
 def reservations_of(snapshot: StockSnapshot | None) -> QuerySet[Reservation] | list:
     if snapshot is None:
         return []

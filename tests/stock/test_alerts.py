@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,11 +101,45 @@ def test_dashboard_groups_open_alerts_by_kind():
         {
             "label": "Stock alerts: Sellable below minimum",
             "count": 4,
-            "url": f"{changelist}?resolved_at__isempty=1&kind__exact=low_stock",
+            "url": f"{changelist}?resolved_at__isempty=1&acknowledged_at__isempty=1"
+            "&kind__exact=low_stock",
         },
         {
             "label": "Stock alerts: Most of the stock is reserved",
             "count": 1,
-            "url": f"{changelist}?resolved_at__isempty=1&kind__exact=high_reservation_ratio",
+            "url": f"{changelist}?resolved_at__isempty=1&acknowledged_at__isempty=1"
+            "&kind__exact=high_reservation_ratio",
         },
     ]
+
+
+def test_staff_acknowledge_alerts_in_bulk_and_they_leave_the_dashboard(client, django_user_model):
+    for n in range(3):
+        alerts_evaluate(stock=stock_of(f"LOW-{n}", physical=0, first_ago=timedelta(days=2)))
+    user = django_user_model.objects.create_superuser("mgr", "m@example.com", "pw")
+    client.force_login(user)
+    chosen = StockAlert.objects.filter(product__number__in=["LOW-0", "LOW-1"])
+    response = client.post(
+        reverse("admin:stock_stockalert_changelist"),
+        {"action": "acknowledge", "_selected_action": [a.pk for a in chosen]},
+    )
+    assert response.status_code == 302
+    acknowledged = StockAlert.objects.exclude(acknowledged_at=None)
+    assert sorted(a.product.number for a in acknowledged) == ["LOW-0", "LOW-1"]
+    assert {a.acknowledged_by for a in acknowledged} == {user}
+    assert [item["count"] for item in dashboard.attention()] == [1]
+    assert StockAlert.objects.filter(resolved_at=None).count() == 3, "still open until resolved"
+
+
+def test_a_stock_viewer_cannot_acknowledge(client, django_user_model):
+    alerts_evaluate(stock=stock_of("LOW-0", physical=0, first_ago=timedelta(days=2)))
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Stock viewers"))
+    client.force_login(viewer)
+    alert = StockAlert.objects.get()
+    client.post(
+        reverse("admin:stock_stockalert_changelist"),
+        {"action": "acknowledge", "_selected_action": [alert.pk]},
+    )
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None

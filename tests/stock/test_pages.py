@@ -74,3 +74,18 @@ def test_demo_fills_the_per_channel_table(sandbox):
     assert sorted(
         (r.snapshot.product.number, r.sales_channel_id, r.pseudo, r.correction) for r in rows
     ) == [("ART-001", "1", Decimal(10), None), ("ART-004", "1", None, Decimal(-2))]
+
+
+def test_refresh_now_from_the_product_page_reads_xentral_and_comes_back(sandbox, staff):
+    sandbox.seed(products=[{"name": "Mug", "number": "MUG", "stock": {"1": 5}}])
+    products_sync()
+    snapshot_take(product=Product.objects.get(number="MUG"))
+    sandbox.set_stock("MUG", "1", 9)
+    row = ProductStock.objects.get(product__number="MUG")
+    page = reverse("admin:stock_productstock_change", args=[row.pk])
+    assert 'id="refresh-now"' in staff.get(page).content.decode()
+    answer = staff.post(reverse("admin:stock_product_refresh", args=[row.pk]))
+    assert (answer.status_code, answer["Location"]) == (302, page)
+    row.refresh_from_db()
+    assert row.latest.physical == 9
+    assert staff.get(reverse("admin:stock_product_refresh", args=[row.pk])).status_code == 403
