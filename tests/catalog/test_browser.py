@@ -37,6 +37,7 @@ def test_manager_reads_the_dry_run_filters_errors_applies_and_sees_progress(
     page.click("text=Upload a catalog")
     page.set_input_files("input[type=file]", str(catalog))
     page.click("input[type=submit]")
+    page.wait_for_url("**/change/")
     product_import = ProductImport.objects.exclude(pk=known.pk).get()
     while import_dry_run_step(import_id=product_import.pk):
         pass
@@ -59,6 +60,7 @@ def test_manager_reads_the_dry_run_filters_errors_applies_and_sees_progress(
     assert page.locator("#failed-csv").count() == 1
 
     page.click("#apply-import")
+    assert "applying in the background" in page.locator(".messagelist").inner_text()
     while import_run_chunk(import_id=product_import.pk):
         pass
     page.goto(f"{live_server.url}/admin/catalog/productimport/{product_import.pk}/change/")

@@ -68,6 +68,7 @@ def test_staff_fixes_a_failed_order_in_the_form_and_reads_the_diff(
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/orders/orderrequest/")
     page.click("#changelist-filter >> text=1 \N{MULTIPLICATION SIGN} unknown_sku")
+    page.wait_for_url("**/?error_code=unknown_sku")
     row = page.locator("#result_list tbody tr")
     assert row.count() == 1
     assert "unknown_sku" in row.inner_text()

@@ -1,6 +1,7 @@
 """Real browser: a manager opens a product's stock page, finds who holds its stock, reads the
 chart's dates and the warehouses by name."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -44,6 +45,7 @@ def test_manager_finds_the_reservation_row_on_the_stock_page(page, live_server, 
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/stock/productstock/?q=MUG")
     page.click("text=MUG")
+    page.wait_for_url(re.compile(r"/change/"))
     row = page.locator("#reservations tr.reservation")
     assert row.count() == 1
     text = row.inner_text()
@@ -83,6 +85,7 @@ def test_manager_reads_the_chart_dates_and_warehouse_names(page, live_server, sa
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/stock/productstock/?q=KETTLE")
     page.click("text=KETTLE")
+    page.wait_for_url(re.compile(r"/change/"))
     warehouses = page.locator("#warehouses tr.warehouse").all_inner_texts()
     assert [" ".join(w.split()) for w in warehouses] == ["Hamburg (#2) 20", "Leipzig (#3) 3"]
     assert page.locator("#totals").inner_text().split("\n")[0].split() == ["physical", "23"]
