@@ -70,6 +70,8 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
         stock.latest = snapshot
         stock.figures_hash = digest
         stock.checked_at = now
+        # Read just now, so this cycle's list check has nothing to ask about it either.
+        stock.list_checked_at = now
         stock.needs_refresh = False
         stock.stock_count_seen = seen
         stock.save(
@@ -77,6 +79,7 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
                 "latest",
                 "figures_hash",
                 "checked_at",
+                "list_checked_at",
                 "needs_refresh",
                 "stock_count_seen",
             ]

@@ -30,6 +30,21 @@ def _fresh_rate_pacing(monkeypatch):
     monkeypatch.setattr(client, "_pacing", client.Pacing())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis_rate_counter(settings):
+    """On Redis (CI's PostgreSQL pass) the shared rate counter outlives a test's rolled-back
+    transaction, so one test's calls would count in the next test's window: start from zero,
+    as the database counter does."""
+    if not settings.Q2_REDIS_URL:
+        return
+    import redis
+
+    connection = redis.Redis.from_url(settings.Q2_REDIS_URL)
+    keys = list(connection.scan_iter("hub:rate:*"))
+    if keys:
+        connection.delete(*keys)
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     proc, url = start_sandbox("--rate-limit", "off", "--token", SANDBOX_TOKEN)

@@ -97,10 +97,11 @@ def test_staff_fixes_a_failed_order_in_the_form_and_reads_the_diff(
     assert order.status == OrderStatus.CREATED
     assert order.payload["items"][0]["sku"] == "ART-005"
     diff = page.locator("table.edit-diff tr").all_inner_texts()
-    assert [" ".join(r.split()) for r in diff] == [
+    # PostgreSQL's jsonb keeps keys in its own order, so the rows are compared as a set.
+    assert sorted(" ".join(r.split()) for r in diff) == [
         "customer.name Max Mustermann → Max Mustermann-Schulz",
-        "items[0].sku ART-9999 → ART-005",
         "items[0].quantity 1 → 3",
+        "items[0].sku ART-9999 → ART-005",
     ]
     timeline = page.locator("table.edit-diff").locator("xpath=ancestor::tr[1]").inner_text()
     assert "erika" in timeline
