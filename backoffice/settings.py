@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "stock",
+    # Channel connectors sit on top of the apps.
+    "connectors.centra",
 ]
 
 MIDDLEWARE = [
