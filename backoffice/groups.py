@@ -41,6 +41,18 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
             "view_pollcycle",
         ],
     },
+    "Stock managers": {
+        "stock": [
+            "view_productstock",
+            "view_stocksnapshot",
+            "view_warehouse",
+            "view_storagelocation",
+            "view_stockalert",
+            "view_pollcycle",
+            "acknowledge_stockalert",  # in bulk; an alert still resolves by itself
+            "refresh_productstock",  # read a product's stock from Xentral now (spends stock budget)
+        ],
+    },
 }
 
 

@@ -17,6 +17,7 @@ from stock.models import AlertKind, ProductStock, StockAlert, StockSnapshot
 from stock.selectors import stocks_low
 from stock.snapshots import snapshot_take
 from tests.factories import ProductFactory, StockSnapshotFactory
+from tests.staff import action_offered
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +144,22 @@ def test_a_stock_viewer_cannot_acknowledge(client, django_user_model):
     )
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
+
+
+def test_a_stock_manager_acknowledges_through_the_group(client, django_user_model):
+    alerts_evaluate(stock=stock_of("LOW-0", physical=0, first_ago=timedelta(days=2)))
+    manager = django_user_model.objects.create_user("manager", password="pw", is_staff=True)
+    manager.groups.add(Group.objects.get(name="Stock managers"))
+    client.force_login(manager)
+    alert = StockAlert.objects.get()
+
+    listing = client.get(reverse("admin:stock_stockalert_changelist"))
+    client.post(
+        reverse("admin:stock_stockalert_changelist"),
+        {"action": "acknowledge", "_selected_action": [alert.pk]},
+    )
+
+    alert.refresh_from_db()
+    assert action_offered(listing, "acknowledge")
+    assert alert.acknowledged_by == manager
+    assert alert.acknowledged_at is not None
