@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from backoffice.dashboard import dashboard_context
-from backoffice.models import ApiKey, Channel, Scope, StaffAlert, XentralCall
+from backoffice.models import ApiKey, Channel, Scope, StaffAlert, XentralCall, XentralNameKind
 from backoffice.services import api_key_create, api_key_revoke, staff_alerts_resolve
+from backoffice.xentral.names import xentral_name_choices, xentral_name_label, xentral_names
 
 ADD_API_KEY_PERMISSION = "backoffice.add_apikey"
 REVOKE_API_KEY_PERMISSION = "backoffice.revoke_apikey"
@@ -56,10 +58,24 @@ class ChannelForm(forms.ModelForm):
         help_text="Required when a webhook URL is set. Leave empty to keep the current secret.",
     )
 
+    # Defaults chosen by name from Xentral's methods (cached daily: backoffice/xentral/names.py).
+    payment_default = forms.ChoiceField(required=False, label="default payment method")
+    shipping_default = forms.ChoiceField(required=False, label="default shipping method")
+
     class Meta:
         model = Channel
         # The admin adds the other fields from its fieldsets (with its https URL default).
         fields = ("webhook_secret",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, kind in (
+            ("payment_default", XentralNameKind.PAYMENT_METHOD),
+            ("shipping_default", XentralNameKind.SHIPPING_METHOD),
+        ):
+            if field in self.fields:
+                current = getattr(self.instance, field, "") or ""
+                self.fields[field].choices = [("", "none"), *xentral_name_choices(kind, current)]
 
     def clean_webhook_secret(self) -> str:
         return self.cleaned_data["webhook_secret"] or self.instance.webhook_secret
@@ -71,6 +87,19 @@ class ApiKeyForm(forms.Form):
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="Give the key only what its user needs.",
+    )
+
+
+def _methods_table(obj, mapping: dict | None, default: str | None, kind: XentralNameKind) -> str:
+    """The channel's shop codes with the Xentral method each maps to, by name."""
+    if obj is None:
+        return "-"
+    names = xentral_names(kind)
+    rows = [(code, xentral_name_label(names, xid)) for code, xid in sorted((mapping or {}).items())]
+    rows.append(("(default)", xentral_name_label(names, default) or "none"))
+    return format_html(
+        "<table class='methods'><tr><th>shop code</th><th>Xentral method</th></tr>{}</table>",
+        format_html_join("", "<tr><td><code>{}</code></td><td>{}</td></tr>", rows),
     )
 
 
@@ -88,7 +117,7 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     inlines = [ApiKeyInline]
     actions = ["create_api_key"]
-    readonly_fields = ("webhook_secret_state",)
+    readonly_fields = ("webhook_secret_state", "payment_methods", "shipping_methods")
     change_form_template = "admin/backoffice/channel/change_form.html"
     # Django 6's default already: a webhook URL typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -102,10 +131,29 @@ class ChannelAdmin(admin.ModelAdmin):
             ("Customers", {"fields": ("allow_customer_creation", "allow_customer_number")}),
             (
                 "Payment and shipping",
-                {"fields": ("payment_map", "payment_default", "shipping_map", "shipping_default")},
+                {
+                    "fields": (
+                        "payment_methods",
+                        "payment_map",
+                        "payment_default",
+                        "shipping_methods",
+                        "shipping_map",
+                        "shipping_default",
+                    )
+                },
             ),
             ("Webhook", {"fields": webhook}),
         )
+
+    @admin.display(description="payment methods")
+    def payment_methods(self, obj) -> str:
+        return _methods_table(obj, obj and obj.payment_map, obj and obj.payment_default,
+                              XentralNameKind.PAYMENT_METHOD)  # fmt: skip
+
+    @admin.display(description="shipping methods")
+    def shipping_methods(self, obj) -> str:
+        return _methods_table(obj, obj and obj.shipping_map, obj and obj.shipping_default,
+                              XentralNameKind.SHIPPING_METHOD)  # fmt: skip
 
     @admin.display(description="webhook secret")
     def webhook_secret_state(self, obj) -> str:

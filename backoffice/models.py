@@ -247,3 +247,29 @@ class XentralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class XentralNameKind(models.TextChoices):
+    PAYMENT_METHOD = "payment_method", "Payment method"
+    SHIPPING_METHOD = "shipping_method", "Shipping method"
+    REFERENCE_TARGET = "reference_target", "External reference target"
+
+
+class XentralName(models.Model):
+    """A Xentral id staff would otherwise read bare (a payment or shipping method, an external
+    reference target) with its label, cached by a daily schedule so no page calls Xentral."""
+
+    kind = models.CharField(max_length=20, choices=XentralNameKind.choices)
+    xentral_id = models.CharField(max_length=20)
+    code = models.CharField(max_length=100, blank=True, default="", help_text="Xentral's type.")
+    name = models.CharField(max_length=200)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name", "xentral_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "xentral_id"], name="one_name_per_xentral_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.xentral_id})"

@@ -8,4 +8,10 @@ SCHEDULES = [
         "schedule_type": "I",
         "minutes": 1,
     },
+    {
+        # Names of payment/shipping methods and reference targets for the admin pages.
+        "name": "backoffice: Xentral names",
+        "func": "backoffice.tasks.sync_xentral_names",
+        "schedule_type": "D",
+    },
 ]

@@ -4,13 +4,16 @@ rows) and external-reference mappings with a health view."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from backoffice.csv_export import csv_response
+from backoffice.models import XentralName, XentralNameKind
 from backoffice.xentral.errors import XentralError
+from backoffice.xentral.names import xentral_name_choices, xentral_name_label, xentral_names
 from catalog.errors import CatalogError, ImportNotApplicable
 from catalog.import_review import cell_text, import_summary, review_page, rows_in_error
 from catalog.imports.apply import import_apply, import_rerun_failed
@@ -231,15 +234,38 @@ class ProductImportAdmin(admin.ModelAdmin):
 
 
 class ReferenceForm(forms.ModelForm):
+    # Targets by name, from Xentral's list (cached daily); an id given in the URL stays selectable.
+    target_id = forms.ChoiceField(label="target")
+
     class Meta:
         model = ExternalReference
         fields = ("target_id", "number", "product")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = str(self.data.get("target_id") or self.initial.get("target_id") or "")
+        self.fields["target_id"].choices = xentral_name_choices(
+            XentralNameKind.REFERENCE_TARGET, current
+        )
+
+
+class TargetFilter(admin.SimpleListFilter):
+    title = "target"
+    parameter_name = "target_id"
+
+    def lookups(self, request, model_admin):
+        names = xentral_names(XentralNameKind.REFERENCE_TARGET)
+        used = ExternalReference.objects.order_by().values_list("target_id", flat=True).distinct()
+        return [(t, xentral_name_label(names, t)) for t in sorted(set(used) | set(names))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(target_id=self.value()) if self.value() else queryset
+
 
 @admin.register(ExternalReference)
 class ExternalReferenceAdmin(admin.ModelAdmin):
-    list_display = ("number", "target_id", "product", "product_ean", "is_active", "created_at")
-    list_filter = ("target_id", "is_active")
+    list_display = ("number", "target", "product", "product_ean", "is_active", "created_at")
+    list_filter = (TargetFilter, "is_active")
     search_fields = ("number", "product__number", "product__ean", "product__name")
     autocomplete_fields = ("product",)
     form = ReferenceForm
@@ -249,8 +275,28 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
     def product_ean(self, obj):
         return obj.product.ean
 
+    @admin.display(description="target", ordering="target_name")
+    def target(self, obj):
+        name = getattr(obj, "target_name", None)
+        return f"{name} (#{obj.target_id})" if name else f"#{obj.target_id}"
+
+    def get_queryset(self, request):
+        # The target's name in the same query (cached from Xentral), not one lookup per row.
+        names = XentralName.objects.filter(
+            kind=XentralNameKind.REFERENCE_TARGET, xentral_id=OuterRef("target_id")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product")
+            .annotate(target_name=Subquery(names.values("name")[:1]))
+        )
+
+    def get_fields(self, request, obj=None):
+        return ("target", "number", "product", "is_active") if obj else super().get_fields(request)
+
     def get_readonly_fields(self, request, obj=None):
-        return ("target_id", "number", "product") if obj else ()
+        return ("target", "number", "product", "is_active") if obj else ()
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -286,6 +332,7 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "sections": mapping_health(target_id=target),
             "target": target,
+            "targets": xentral_name_choices(XentralNameKind.REFERENCE_TARGET, target),
             "title": "Mapping health",
             "opts": self.model._meta,
         }

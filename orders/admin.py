@@ -24,6 +24,7 @@ from orders.admin_review import (
     edit_diff,
     error_with_links,
     first_error,
+    methods_named,
     pretty_json,
     short_message,
 )
@@ -127,6 +128,7 @@ class OrderRequestAdmin(admin.ModelAdmin):
         "xentral_customer_id",
         "xentral_customer_number",
         "customer_created",
+        "methods",
         "payment_status",
         "created_at",
         "payload_pretty",
@@ -168,6 +170,16 @@ class OrderRequestAdmin(admin.ModelAdmin):
         return format_html(
             "<ul class='order-errors'>{}</ul>",
             format_html_join("", "<li>{}</li>", ((error_with_links(obj, e),) for e in obj.errors)),
+        )
+
+    @admin.display(description="payment and shipping")
+    def methods(self, obj):
+        return format_html(
+            "<table class='methods'><tr><th></th><th>shop code</th><th>Xentral method</th></tr>"
+            "{}</table>",
+            format_html_join(
+                "", "<tr><th>{}</th><td><code>{}</code></td><td>{}</td></tr>", methods_named(obj)
+            ),
         )
 
     @admin.display(description="payload")

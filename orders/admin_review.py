@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from backoffice.models import XentralNameKind
+from backoffice.xentral.names import xentral_name_label, xentral_names
 from orders import selectors
 from orders.errors import OrderErrorCode
 from orders.models import OrderEventKind, OrderRequest
@@ -144,3 +146,27 @@ def edit_diff(event) -> str:
             changes,
         ),
     )
+
+
+def methods_named(order: OrderRequest) -> list[tuple[str, str, str]]:
+    """`(kind, shop code, Xentral method)` for the order's payment and shipping: the channel's
+    mapping read by name from the cache; a code the channel does not map is matched against
+    Xentral's method types and names when the order is sent."""
+    channel = order.channel
+    rows = []
+    for kind, key, mapping, default, name_kind in (
+        ("payment", "payment", channel.payment_map, channel.payment_default,
+         XentralNameKind.PAYMENT_METHOD),
+        ("shipping", "shipping", channel.shipping_map, channel.shipping_default,
+         XentralNameKind.SHIPPING_METHOD),
+    ):  # fmt: skip
+        names = xentral_names(name_kind)
+        code = order.payload.get(key) or ""
+        if code in mapping:
+            method = xentral_name_label(names, mapping[code])
+        elif code:
+            method = "not mapped: matched by Xentral's type or name"
+        else:
+            method = f"channel default: {xentral_name_label(names, default) or 'none'}"
+        rows.append((kind, code or "-", method))
+    return rows

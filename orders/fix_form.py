@@ -3,7 +3,8 @@ channel's shipping and payment codes as fields, turned back into an order payloa
 
 from django import forms
 
-from backoffice.models import Channel
+from backoffice.models import Channel, XentralNameKind
+from backoffice.xentral.names import xentral_name_choices, xentral_name_label, xentral_names
 
 CUSTOMER_FIELDS = (
     "email", "number", "name", "company", "vat_id", "phone", "street", "zip", "city", "country",
@@ -44,9 +45,18 @@ class ItemForm(forms.Form):
     # The datalist is filled from the product index as staff type (see the template).
     sku = _text("SKU", list="sku-options", autocomplete="off", **{"class": "sku-input"})
     external_number = _text("foreign number", size=14)
-    target = _text("target", size=4)
+    target = forms.ChoiceField(required=False, label="target")
     quantity = _text("quantity", size=6)
     price = _text("price", size=8)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Targets by name (cached from Xentral); the item's own id stays selectable.
+        current = str(self.data.get(self.add_prefix("target")) or self.initial.get("target") or "")
+        self.fields["target"].choices = [
+            ("", "-"),
+            *xentral_name_choices(XentralNameKind.REFERENCE_TARGET, current=current),
+        ]
 
 
 class PayloadForm(forms.Form):
@@ -62,12 +72,17 @@ class ResolveForm(forms.Form):
 ItemFormSet = forms.formset_factory(ItemForm, extra=1, can_delete=True)
 
 
-def _method_choices(mapping: dict, default_id: str, current: str) -> list[tuple[str, str]]:
-    """The channel's mapped codes; the order's own code stays selectable when the channel does
-    not map it (the hub then matches it against Xentral's method types and names)."""
-    default = next((code for code, xid in mapping.items() if str(xid) == str(default_id)), "")
-    empty = f"channel default ({default})" if default else "none (no default)"
-    choices = [("", empty)] + [(code, code) for code in sorted(mapping)]
+def _method_choices(
+    mapping: dict, default_id: str, current: str, names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The channel's mapped codes with the Xentral method each names; the order's own code stays
+    selectable when the channel does not map it (the hub then matches it against Xentral's method
+    types and names)."""
+    default = xentral_name_label(names, default_id)
+    empty = f"channel default: {default}" if default else "none (no default)"
+    choices = [("", empty)] + [
+        (code, f"{code} → {xentral_name_label(names, mapping[code])}") for code in sorted(mapping)
+    ]
     if current and current not in mapping:
         choices.append((current, f"{current} (not in the channel's map: matched in Xentral)"))
     return choices
@@ -81,10 +96,16 @@ class MethodsForm(forms.Form):
     def __init__(self, *args, channel: Channel, current: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shipping"].choices = _method_choices(
-            channel.shipping_map, channel.shipping_default, current.get("shipping") or ""
+            channel.shipping_map,
+            channel.shipping_default,
+            current.get("shipping") or "",
+            xentral_names(XentralNameKind.SHIPPING_METHOD),
         )
         self.fields["payment"].choices = _method_choices(
-            channel.payment_map, channel.payment_default, current.get("payment") or ""
+            channel.payment_map,
+            channel.payment_default,
+            current.get("payment") or "",
+            xentral_names(XentralNameKind.PAYMENT_METHOD),
         )
 
 
