@@ -108,12 +108,13 @@ class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
     list_display = (
         "name",
+        "kind",
         "is_active",
         "project_id",
         "sales_channel_id",
         "allow_customer_creation",
     )
-    list_filter = ("is_active", "allow_customer_creation")
+    list_filter = ("kind", "is_active", "allow_customer_creation")
     search_fields = ("name",)
     inlines = [ApiKeyInline]
     actions = ["create_api_key"]
@@ -127,7 +128,7 @@ class ChannelAdmin(admin.ModelAdmin):
         editable = self.has_change_permission(request, obj) if obj else True
         webhook = ("webhook_url", "webhook_secret" if editable else "webhook_secret_state")
         return (
-            (None, {"fields": ("name", "is_active", "project_id", "sales_channel_id")}),
+            (None, {"fields": ("name", "kind", "is_active", "project_id", "sales_channel_id")}),
             ("Customers", {"fields": ("allow_customer_creation", "allow_customer_number")}),
             (
                 "Payment and shipping",

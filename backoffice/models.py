@@ -27,10 +27,24 @@ class Purpose(models.TextChoices):
     FULFILMENT = "fulfilment", "Fulfilment polling"
 
 
+class ChannelKind(models.TextChoices):
+    """How a channel reaches the hub: it calls the unified API itself, or a connector
+    (connectors/<platform>) speaks its platform's API for it."""
+
+    API = "api", "Unified API"
+    CENTRA = "centra", "Centra"
+
+
 class Channel(models.Model):
     """A system that sends orders or reads stock: a B2B portal, a web shop, a marketplace."""
 
     name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(
+        max_length=20,
+        choices=ChannelKind.choices,
+        default=ChannelKind.API,
+        help_text="Unified API: the channel posts orders itself; otherwise a connector does.",
+    )
     is_active = models.BooleanField(default=True)
     project_id = models.CharField(
         "Xentral project id", max_length=20, default="1", help_text="Project of created orders."

@@ -122,6 +122,19 @@ def _resolve_checked(host: str, port: int) -> str:
     return str(addresses[0])
 
 
+def outbound_destination_check(url: str) -> None:
+    """Raise `OutboundRefused` unless `url` may be called now: its form (as when saved) and
+    every address its host resolves to. For clients that need the whole answer (a platform's
+    API) and so make the call themselves, without following redirects."""
+    try:
+        outbound_url_validate(url)
+    except ValidationError as exc:
+        raise OutboundRefused("; ".join(exc.messages)) from None
+    parts = urlsplit(url)
+    https = parts.scheme.lower() == "https"
+    _resolve_checked(parts.hostname, parts.port or (443 if https else 80))
+
+
 def _sanitise(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace")
     printable = "".join(c if c.isprintable() else " " for c in text)

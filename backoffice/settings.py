@@ -275,6 +275,17 @@ OUTBOUND_DEADLINE_S = env.float("OUTBOUND_DEADLINE_S", default=10.0)
 OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
 HUB_BASE_URL = env.str("HUB_BASE_URL", default="http://localhost:8000")
 
+# --- Centra connector (connectors/centra) ------------------------------------------------------
+# Centra's buckets are shared by every integration on an environment; defaults: the "Growth" tier.
+CENTRA_REQUESTS_PER_10S = env.int("CENTRA_REQUESTS_PER_10S", default=60)
+CENTRA_REQUESTS_PER_HOUR = env.int("CENTRA_REQUESTS_PER_HOUR", default=5000)
+CENTRA_MUTATIONS_PER_10S = env.int("CENTRA_MUTATIONS_PER_10S", default=20)
+CENTRA_MUTATIONS_PER_HOUR = env.int("CENTRA_MUTATIONS_PER_HOUR", default=1800)
+# A worker waits inline for Centra's room (a 429's Retry-After or our own bucket) up to this.
+CENTRA_MAX_INLINE_WAIT_S = env.float("CENTRA_MAX_INLINE_WAIT_S", default=10.0)
+CENTRA_TIMEOUT_S = env.float("CENTRA_TIMEOUT_S", default=15.0)
+CENTRA_WEBHOOK_TOLERANCE_S = env.int("CENTRA_WEBHOOK_TOLERANCE_S", default=300)
+
 # --- Stock ----------------------------------------------------------------------------------
 STOCK_MIN_SELLABLE_DEFAULT = env.float("STOCK_MIN_SELLABLE_DEFAULT", default=5)
 STOCK_RESERVED_RATIO = env.float("STOCK_RESERVED_RATIO", default=0.8)

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("orders.urls")),
     path("catalog/", include("catalog.urls")),
     path("", include("stock.urls")),
+    path("", include("connectors.centra.urls")),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^xentral/events/?$", xentral_events_receive, name="xentral-events"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

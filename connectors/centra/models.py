@@ -1,0 +1,217 @@
+"""State of the Centra connector: each Centra channel's configuration, the log of calls to
+Centra's GraphQL Integration API, and the request/mutation buckets counted on the hub's side."""
+
+from django.db import models
+
+from backoffice.models import Channel
+from backoffice.outbound import outbound_url_validate
+
+
+class CentraChannel(models.Model):
+    """How the hub reaches one Centra environment for a channel, and how its orders map.
+
+    The API token is write-only in the admin (never rendered, never logged); the connector's
+    client sends it as the bearer token only."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="centra")
+    graphql_url = models.URLField(
+        "GraphQL endpoint",
+        max_length=500,
+        validators=[outbound_url_validate],
+        help_text="https://<brand>.centra.com/graphql (plain http or a local address only for "
+        "hosts in OUTBOUND_ALLOWED_HOSTS).",
+    )
+    api_token = models.CharField(max_length=500, help_text="Integration API token (write-only).")
+    token_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Centra tokens expire (30 days by default); the dashboard warns a week ahead.",
+    )
+    webhook_secret = models.CharField(
+        max_length=200, help_text="Endpoint secret of Centra's webhook plugin (write-only)."
+    )
+    project_map = models.JSONField(
+        "market/store -> project",
+        default=dict,
+        blank=True,
+        help_text='Xentral project id per Centra market or store: {"market:1": "2", '
+        '"store:1": "3"}; the channel\'s project otherwise.',
+    )
+    payment_map = models.JSONField(
+        "payment method mapping",
+        default=dict,
+        blank=True,
+        help_text="Centra payment method uri -> the channel's payment code (mapped to Xentral "
+        "by the channel's payment mapping). Unmapped uris are passed as they are.",
+    )
+    shipping_map = models.JSONField(
+        "shipping option mapping",
+        default=dict,
+        blank=True,
+        help_text="Centra shipping option uri -> the channel's shipping code. Unmapped uris "
+        "are passed as they are.",
+    )
+    warehouse_map = models.JSONField(
+        "warehouse mapping",
+        default=dict,
+        blank=True,
+        help_text="Xentral warehouse id -> Centra warehouse id, for stock sent to Centra.",
+    )
+    confirm_orders = models.BooleanField(
+        default=True, help_text="Lock and confirm the Centra order once Xentral has it."
+    )
+    capture_on_shipment = models.BooleanField(
+        default=True, help_text="Capture the payment when the shipment is created in Centra."
+    )
+    wait_while_on_hold = models.BooleanField(
+        "wait for held orders",
+        default=True,
+        help_text="Orders on hold or waiting for payment wait until Centra updates them.",
+    )
+    last_synced_at = models.DateTimeField(
+        "last safety-net sync",
+        null=True,
+        blank=True,
+        help_text="Orders updated since then are read by the next safety-net run.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Centra channel"
+        ordering = ["channel__name"]
+        permissions = [("test_centrachannel", "Can test the connection to Centra")]
+
+    def __str__(self) -> str:
+        return str(self.channel)
+
+
+class CentraCallKind(models.TextChoices):
+    QUERY = "query", "Query"
+    MUTATION = "mutation", "Mutation"
+
+
+class CentraCall(models.Model):
+    """One call to Centra's GraphQL API as the client made it: the named document, its
+    variables and the answer's excerpt. Tokens and headers are never stored."""
+
+    centra = models.ForeignKey(
+        CentraChannel, on_delete=models.CASCADE, related_name="calls", null=True
+    )
+    at = models.DateTimeField(db_index=True)
+    operation = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=CentraCallKind.choices)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(default=0)
+    variables = models.JSONField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    subject_type = models.CharField(max_length=100, blank=True, default="")
+    subject_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation} -> {self.status}"
+
+
+class CentraRateWindow(models.Model):
+    """Calls counted per Centra environment, bucket (requests, mutations), interval and fixed
+    window, shared by every process: Centra's limits hold for the whole environment."""
+
+    environment = models.CharField(max_length=500, help_text="The GraphQL endpoint.")
+    bucket = models.CharField(max_length=10)
+    interval_s = models.PositiveIntegerField()
+    window = models.BigIntegerField(help_text="Unix time // interval.")
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "bucket", "interval_s", "window"],
+                name="centra_rate_window_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}/{self.interval_s}s window {self.window}: {self.calls}"
+
+
+class CentraEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (not an order)"
+    FAILED = "failed", "Failed"
+
+
+class CentraEvent(models.Model):
+    """One event of a verified Centra webhook delivery (`{"type", "action", "date", "id"}`;
+    for orders `id` is the order number), stored once however often it is delivered."""
+
+    centra = models.ForeignKey(CentraChannel, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30)
+    action = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=64)
+    date = models.CharField(max_length=40, help_text="The event's date as Centra sent it.")
+    status = models.CharField(
+        max_length=10,
+        choices=CentraEventStatus.choices,
+        default=CentraEventStatus.RECEIVED,
+        db_index=True,
+    )
+    error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centra", "type", "action", "object_id", "date"],
+                name="centra_event_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.action} {self.object_id}"
+
+
+class CentraOrderState(models.TextChoices):
+    WAITING = "waiting", "Waiting (on hold or for payment in Centra)"
+    SUBMITTED = "submitted", "Submitted to the order pipeline"
+    INVALID = "invalid", "Cannot be mapped (see error)"
+    CONFIRMED = "confirmed", "Locked and confirmed in Centra"
+
+
+class CentraOrder(models.Model):
+    """A Centra order bound to the hub's order: its number, the Centra line behind each
+    unified item (for shipments), and how far the exchange with Centra went."""
+
+    centra = models.ForeignKey(CentraChannel, on_delete=models.CASCADE, related_name="orders")
+    number = models.PositiveBigIntegerField(help_text="Centra's order number (the reference).")
+    order = models.OneToOneField(
+        "orders.OrderRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="centra_order",
+    )
+    state = models.CharField(max_length=10, choices=CentraOrderState.choices)
+    lines = models.JSONField(
+        default=list, blank=True, help_text='[{"line_id", "sku", "quantity"}] per Centra line'
+    )
+    error = models.TextField(blank=True, default="")
+    centra_updated_at = models.CharField(max_length=40, blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["centra", "number"], name="centra_order_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Centra order {self.number}"
