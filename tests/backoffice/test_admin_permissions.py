@@ -167,6 +167,7 @@ def test_an_editor_replaces_the_secret_but_never_reads_it(client):
     url = reverse("admin:backoffice_channel_change", args=[channel.pk])
     form = {
         "name": channel.name,
+        "kind": "api",
         "is_active": "on",
         "project_id": "1",
         "sales_channel_id": "",
