@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('backoffice', '0008_channel_kind'),
+        ('backoffice', '0009_channel_kind'),
         ('orders', '0007_customer_link_claims'),
     ]
 

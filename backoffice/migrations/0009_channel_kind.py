@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0007_channel_allow_customer_number'),
+        ('backoffice', '0008_xentral_names'),
     ]
 
     operations = [
