@@ -1,0 +1,89 @@
+"""The stand-in's seed: sizes with the Xentral demo SKUs and EANs, two warehouses, a DTC store
+and market, a wholesale store and account.
+
+The Xentral sandbox's demo preset (backoffice/xentral/sandbox/presets.py) holds articles
+ART-001...ART-200 with EAN `400000` + seven digits of the index; the sizes here carry exactly
+those, so an order placed here maps onto Xentral articles. Each article is a one-size product
+(CENTRA.md §3: every product has a variant, every variant a size; the full SKU is product +
+variant + size SKU, here the product number alone).
+"""
+
+from connectors.centra.sandbox.state import CentraState
+
+DEMO_ARTICLES = 200
+WAREHOUSES = {1: "Main warehouse", 2: "Store warehouse"}
+DTC_STORE = {"id": 1, "name": "Retail", "type": "DIRECT_TO_CONSUMER"}
+WHOLESALE_STORE = {"id": 2, "name": "Wholesale", "type": "WHOLESALE"}
+DTC_MARKET = {"id": 1, "name": "Retail EU"}
+WHOLESALE_MARKET = {"id": 2, "name": "Wholesale EU"}
+PRICELIST = {"id": 19, "name": "EUR retail"}
+CURRENCIES = {"EUR": 3, "SEK": 1, "USD": 2}
+COUNTRIES = {"DE": ("Germany", 6), "SE": ("Sweden", 1)}
+DEMO_ADDRESS = {
+    "firstName": "Erika",
+    "lastName": "Musterfrau",
+    "companyName": None,
+    "attention": None,
+    "address1": "Musterstraße 1",
+    "address2": None,
+    "city": "Musterstadt",
+    "zipCode": "12345",
+    "stateOrProvince": None,
+    "country": "DE",
+    "phoneNumber": "+49 30 1234567",
+    "cellPhoneNumber": None,
+    "faxNumber": None,
+    "vatNumber": None,
+}
+SHIPPING_OPTION = {"id": 1, "name": "DHL Standard", "uri": "dhl-standard"}
+PAYMENT_METHOD = {"uri": "paypal", "plugin": "paypal"}
+ACCOUNT = {"id": 1, "name": "Demo wholesale account"}
+
+
+def ean(index: int) -> str:
+    return f"400000{index:07d}"
+
+
+def demo_physical(index: int, warehouse_id: int) -> int:
+    """Some stock in both warehouses; none in the store warehouse for every third article."""
+    if warehouse_id == 1:
+        return 20 + index % 30
+    return 0 if index % 3 == 0 else index % 7
+
+
+def seed(state: CentraState) -> None:
+    state.reset()
+    for warehouse_id, name in WAREHOUSES.items():
+        state.warehouses[warehouse_id] = {
+            "id": warehouse_id,
+            "name": name,
+            "stockMaster": "EXTERNAL",
+        }
+    for store in (DTC_STORE, WHOLESALE_STORE):
+        state.stores[store["id"]] = dict(store)
+    for market in (DTC_MARKET, WHOLESALE_MARKET):
+        state.markets[market["id"]] = dict(market)
+    state.pricelists[PRICELIST["id"]] = dict(PRICELIST)
+    state.accounts[ACCOUNT["id"]] = dict(ACCOUNT)
+    for index in range(1, DEMO_ARTICLES + 1):
+        number = f"ART-{index:03d}"
+        state.products[index] = {
+            "id": index,
+            "name": f"Demo article {index:03d}",
+            "productNumber": number,
+        }
+        state.variants[index] = {"id": index, "name": "Default", "productId": index}
+        state.sizes[index] = {
+            "id": index,
+            "SKU": number,
+            "EAN": ean(index),
+            "UPC": None,
+            "sizeNumber": "",
+            "description": "One Size",
+            "name": "One Size",
+            "preorder": False,
+            "variantId": index,
+            "productId": index,
+        }
+        for warehouse_id in WAREHOUSES:
+            state.physical[(index, warehouse_id)] = demo_physical(index, warehouse_id)

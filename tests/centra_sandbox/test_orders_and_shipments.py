@@ -1,0 +1,279 @@
+"""The stand-in's order flow over real HTTP: read, lock, confirm, ship, complete — and the
+userErrors Centra answers for wrong states and over-shipping."""
+
+ORDER_QUERY = """query one($number: Int!) { orders(where: {number: [$number]}) {
+  number status isOnHold isLocked grandTotal { value currency { code } }
+  totals { shipping { value } discounts { value } }
+  lines { id quantity cancelledQuantity unitPrice { value } taxPercent productSize { SKU EAN } }
+  ... on DirectToConsumerOrder { customer { email } }
+  ... on WholesaleOrder { account { name } } } }"""
+
+
+def read_order(centra, number):
+    answer = centra.graphql(ORDER_QUERY, {"number": number})
+    assert answer.status_code == 200
+    return answer.json()["data"]["orders"][0]
+
+
+def mutate(centra, text, variables=None):
+    answer = centra.graphql(text, variables)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert "errors" not in body
+    return body["data"]
+
+
+CONFIRM = """mutation c($n: Int!) { confirmOrder(input: {order: {number: $n}}) {
+  order { number status } userErrors { message path } userWarnings { message path } } }"""
+CREATE = """mutation s($n: Int!, $lines: [ShipmentLineInput!]) { createShipment(input: {
+  order: {number: $n}, lines: $lines, isGoodToGo: true, isPaid: true}) {
+  shipment { id number } userErrors { message path } userWarnings { message path } } }"""
+COMPLETE = """mutation d($id: Int!) { completeShipment(id: $id, input: {shipmentInfo: {
+  carrier: "DHL", service: "Paket", trackingNumber: "00340434"}}) {
+  shipment { isShipped trackingNumber order { status } } userErrors { message path } } }"""
+
+
+def test_an_order_reads_as_centra_documents_it(centra_sandbox):
+    number = centra_sandbox.create_order(
+        [
+            {"sku": "ART-001", "quantity": 2, "unitPrice": 59.5},
+            {"sku": "ART-002", "quantity": 1, "unitPrice": 10},
+        ],
+        shippingPrice=4.9,
+        discount=5,
+    )
+    order = read_order(centra_sandbox, number)
+    assert order == {
+        "number": number,
+        "status": "PENDING",
+        "isOnHold": False,
+        "isLocked": False,
+        "grandTotal": {"value": 128.9, "currency": {"code": "EUR"}},
+        "totals": {"shipping": {"value": 4.9}, "discounts": {"value": 5.0}},
+        "lines": [
+            {
+                "id": order["lines"][0]["id"],
+                "quantity": 2,
+                "cancelledQuantity": 0,
+                "unitPrice": {"value": 59.5},
+                "taxPercent": 19.0,
+                "productSize": {"SKU": "ART-001", "EAN": "4000000000001"},
+            },
+            {
+                "id": order["lines"][1]["id"],
+                "quantity": 1,
+                "cancelledQuantity": 0,
+                "unitPrice": {"value": 10.0},
+                "taxPercent": 19.0,
+                "productSize": {"SKU": "ART-002", "EAN": "4000000000002"},
+            },
+        ],
+        "customer": {"email": "kunde@example.com"},
+    }
+
+
+def test_a_wholesale_order_is_a_wholesale_order(centra_sandbox):
+    number = centra_sandbox.create_order(
+        [{"sku": "ART-003", "quantity": 1, "unitPrice": 20}], wholesale=True
+    )
+    order = read_order(centra_sandbox, number)
+    assert order["account"] == {"name": "Demo wholesale account"}
+    assert "customer" not in order
+
+
+def test_lock_confirm_ship_complete(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 3, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    locked = mutate(
+        centra_sandbox,
+        """mutation l($n: Int!) { setOrdersLock(input: {
+        orders: [{number: $n}], isLocked: true}) { orders { number isLocked }
+        userErrors { message path } userWarnings { message path } } }""",
+        {"n": number},
+    )
+    assert locked["setOrdersLock"] == {
+        "orders": [{"number": number, "isLocked": True}],
+        "userErrors": [],
+        "userWarnings": [],
+    }
+    confirmed = mutate(centra_sandbox, CONFIRM, {"n": number})["confirmOrder"]
+    assert confirmed == {
+        "order": {"number": number, "status": "CONFIRMED"},
+        "userErrors": [],
+        "userWarnings": [],
+    }
+
+    first = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 2}]}
+    )["createShipment"]
+    assert first["userErrors"] == []
+    assert first["shipment"]["number"] == f"{number}-1"
+    done = mutate(centra_sandbox, COMPLETE, {"id": first["shipment"]["id"]})["completeShipment"]
+    assert done == {
+        "shipment": {
+            "isShipped": True,
+            "trackingNumber": "00340434",
+            "order": {"status": "PROCESSING"},
+        },
+        "userErrors": [],
+    }
+
+    second = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 1}]}
+    )["createShipment"]
+    done = mutate(centra_sandbox, COMPLETE, {"id": second["shipment"]["id"]})["completeShipment"]
+    assert done["shipment"]["order"] == {"status": "SHIPPED"}
+    assert centra_sandbox.order(number) == {
+        "number": number,
+        "status": "SHIPPED",
+        "isLocked": True,
+        "shipments": [
+            {
+                "carrier": "DHL",
+                "trackingNumber": "00340434",
+                "lines": [{"sku": "ART-001", "quantity": 2}],
+                "completed": True,
+            },
+            {
+                "carrier": "DHL",
+                "trackingNumber": "00340434",
+                "lines": [{"sku": "ART-001", "quantity": 1}],
+                "completed": True,
+            },
+        ],
+    }
+
+
+def test_shipping_takes_stock_off_the_shelf(centra_sandbox):
+    before = centra_sandbox.stock("ART-004", 1)
+    number = centra_sandbox.create_order([{"sku": "ART-004", "quantity": 2, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    shipment = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 2}]}
+    )
+    assert centra_sandbox.stock("ART-004", 1) == before
+    mutate(centra_sandbox, COMPLETE, {"id": shipment["createShipment"]["shipment"]["id"]})
+    assert centra_sandbox.stock("ART-004", 1) == before - 2
+
+
+def test_confirming_twice_is_a_user_error(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    again = mutate(centra_sandbox, CONFIRM, {"n": number})["confirmOrder"]
+    assert again["userErrors"] == [
+        {
+            "message": f"Order {number} cannot be confirmed in status CONFIRMED",
+            "path": ["input", "order"],
+        }
+    ]
+
+
+def test_an_unknown_order_is_a_user_error(centra_sandbox):
+    answer = mutate(centra_sandbox, CONFIRM, {"n": 999999})["confirmOrder"]
+    assert answer == {
+        "order": None,
+        "userErrors": [{"message": "Order not found", "path": ["input", "order"]}],
+        "userWarnings": [],
+    }
+
+
+def test_a_pending_order_cannot_be_shipped(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    answer = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 1}]}
+    )["createShipment"]
+    assert answer["shipment"] is None
+    assert answer["userErrors"] == [
+        {
+            "message": f"Order {number} in status PENDING cannot be shipped",
+            "path": ["input", "order"],
+        }
+    ]
+
+
+def test_over_shipping_a_line_is_a_user_error_and_creates_nothing(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 2, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    answer = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 3}]}
+    )["createShipment"]
+    assert answer == {
+        "shipment": None,
+        "userErrors": [
+            {
+                "message": f"Cannot ship 3 of order line {line}: 2 left to ship",
+                "path": ["input", "lines", "0", "quantity"],
+            }
+        ],
+        "userWarnings": [],
+    }
+    assert centra_sandbox.order(number)["shipments"] == []
+
+
+def test_an_unpaid_shipment_cannot_be_completed(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    created = mutate(
+        centra_sandbox,
+        """mutation s($n: Int!, $l: Int!) { createShipment(input: {
+        order: {number: $n}, lines: [{orderLine: {id: $l}, quantity: 1}], isGoodToGo: true}) {
+        shipment { id number } userErrors { message path } } }""",
+        {"n": number, "l": line},
+    )
+    shipment = created["createShipment"]["shipment"]
+    answer = mutate(centra_sandbox, COMPLETE, {"id": shipment["id"]})["completeShipment"]
+    assert answer["userErrors"] == [
+        {"message": f"Shipment {shipment['number']} is not paid", "path": ["id"]}
+    ]
+    captured = mutate(
+        centra_sandbox,
+        """mutation c($id: Int!) { captureShipment(id: $id) {
+        shipment { isPaid isCaptured } userErrors { message path } } }""",
+        {"id": shipment["id"]},
+    )
+    assert captured["captureShipment"] == {
+        "shipment": {"isPaid": True, "isCaptured": True},
+        "userErrors": [],
+    }
+    answer = mutate(centra_sandbox, COMPLETE, {"id": shipment["id"]})["completeShipment"]
+    assert answer["userErrors"] == []
+
+
+def test_hold_and_release(centra_sandbox):
+    number = centra_sandbox.create_order(
+        [{"sku": "ART-001", "quantity": 1, "unitPrice": 10}], on_hold=True
+    )
+    assert read_order(centra_sandbox, number)["isOnHold"] is True
+    held = mutate(centra_sandbox, CONFIRM, {"n": number})["confirmOrder"]
+    assert held["userErrors"] == [
+        {"message": f"Order {number} is on hold", "path": ["input", "order"]}
+    ]
+    assert centra_sandbox.release(number) == {"number": number, "isOnHold": False}
+    assert read_order(centra_sandbox, number)["isOnHold"] is False
+    assert mutate(centra_sandbox, CONFIRM, {"n": number})["confirmOrder"]["userErrors"] == []
+
+
+def test_orders_filter_by_hold_and_page(centra_sandbox):
+    numbers = [
+        centra_sandbox.create_order(
+            [{"sku": "ART-001", "quantity": 1, "unitPrice": 1}], on_hold=index == 1
+        )
+        for index in range(3)
+    ]
+    answer = centra_sandbox.graphql(
+        "{ orders(where: {isOnHold: false}, limit: 1, page: 2) { number } }"
+    )
+    assert answer.json()["data"] == {"orders": [{"number": numbers[2]}]}
+
+
+def test_control_api_refuses_a_bad_order(centra_sandbox):
+    answer = centra_sandbox.http.post(
+        f"{centra_sandbox.url}/_centra/orders",
+        json={"email": "a@example.com", "lines": [{"sku": "NOPE", "quantity": 1, "unitPrice": 1}]},
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "lines[0].sku: no size with SKU or EAN 'NOPE'"}
