@@ -60,7 +60,7 @@ def _until(check, timeout: float, what: str):
 @pytest.fixture
 def hub(tmp_path):
     """A running run_hub with its web server answering, and the pids of its children."""
-    port, sandbox_port = free_port(), free_port()
+    port, sandbox_port, centra_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("XENTRAL_URL", "HUB_TEST_DB")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
     env["Q2_REDIS_URL"] = ""
@@ -70,7 +70,8 @@ def hub(tmp_path):
     )  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "run_hub", "--port", str(port),
-         "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json")],
+         "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json"),
+         "--centra-port", str(centra_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
@@ -101,7 +102,7 @@ def test_stopping_leaves_no_process_of_the_hub_running(hub, stop):
     output, _ = proc.communicate(timeout=40)
 
     assert proc.returncode == 0
-    assert len(children) == 3  # sandbox, web server, qcluster
+    assert len(children) == 4  # sandbox, Centra stand-in, web server, qcluster
     assert len(workers) >= 4
     assert [pid for group in children for pid in _live(pgrp=group)] == []
     if stop == "kill_9_of_the_qcluster_parent":

@@ -56,6 +56,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8765)
+        parser.add_argument("--centra-port", type=int, default=8766)
         parser.add_argument(
             "--sandbox-state",
             default=None,
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                      "--rate-limit", rate_limit, "--state", str(state)], env,
                 ))  # fmt: skip
                 wait_for_port(sandbox_port, children[-1])
+            centra_url = self._start_centra(options["centra_port"], env, children)
             call_command("setup_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115
             demo_output = io.StringIO()
             call_command("demo", stdout=demo_output)
@@ -99,7 +101,7 @@ class Command(BaseCommand):
             children.append(self._start(["qcluster"], env))
             wait_for_port(port, web)
             xentral_url = env["XENTRAL_URL"] if use_sandbox else settings.XENTRAL_URL
-            self._banner(port, xentral_url, api_key, use_sandbox)
+            self._banner(port, xentral_url, api_key, use_sandbox, centra_url)
             self._supervise(children)
         except KeyboardInterrupt:
             pass
@@ -114,9 +116,26 @@ class Command(BaseCommand):
             [sys.executable, "manage.py", *command], env=env, start_new_session=True
         )
 
-    def _banner(self, port: int, xentral_url: str, api_key: str, sandbox: bool) -> None:
+    def _start_centra(self, port: int, env: dict, children: list) -> str | None:
+        """The Centra stand-in beside the sandbox; skipped (with a note) when its port is taken,
+        e.g. by another hub's stand-in. Its URL reaches the demo as CENTRA_SANDBOX_URL."""
+        if not port_free(port):
+            self.stderr.write(f"Centra stand-in not started: port {port} is in use")
+            return None
+        token = env.get("CENTRA_SANDBOX_TOKEN") or "centra-token"  # local use only
+        children.append(self._start(
+            ["run_centra_sandbox", "--port", str(port), "--token", token], env))  # fmt: skip
+        wait_for_port(port, children[-1])
+        url = f"http://127.0.0.1:{port}"
+        env["CENTRA_SANDBOX_URL"] = os.environ["CENTRA_SANDBOX_URL"] = url
+        env["CENTRA_SANDBOX_TOKEN"] = os.environ["CENTRA_SANDBOX_TOKEN"] = token
+        return url
+
+    def _banner(self, port: int, xentral_url: str, api_key: str, sandbox: bool,
+                centra_url: str | None = None) -> None:  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         xentral = f"{xentral_url} ({'built-in sandbox' if sandbox else 'XENTRAL_URL'})"
+        centra = [f"  Centra    {centra_url}/graphql   (stand-in; control API /_centra/)"]
         self.stdout.write(
             "\n".join(
                 [
@@ -126,6 +145,7 @@ class Command(BaseCommand):
                     f"  API docs  {base}/api/v1/docs",
                     f"  API key   {api_key}   (channel 'Demo Shop')",
                     f"  Xentral   {xentral}",
+                    *(centra if centra_url else []),
                     "Ctrl-C stops everything.",
                     "",
                 ]
