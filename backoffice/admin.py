@@ -140,6 +140,8 @@ class ChannelAdmin(admin.ModelAdmin):
                         "shipping_methods",
                         "shipping_map",
                         "shipping_default",
+                        "shipping_cost_sku",
+                        "discount_sku",
                     )
                 },
             ),

@@ -71,6 +71,20 @@ class Channel(models.Model):
     shipping_default = models.CharField(
         "default shipping method id", max_length=20, blank=True, default=""
     )
+    shipping_cost_sku = models.CharField(
+        "shipping cost product (SKU)",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Xentral product the order's shipping costs are booked on.",
+    )
+    discount_sku = models.CharField(
+        "discount product (SKU)",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Xentral product the order's discounts are booked on.",
+    )
     webhook_url = models.URLField(
         max_length=500,
         blank=True,

@@ -60,6 +60,10 @@ def payload_field(xentral_path: str) -> str:
     """The payload field a path of the import body came from (`positions.1.quantity` ->
     `items[1].quantity`); other paths are named as Xentral names them."""
     parts = xentral_path.split(".")
+    if parts[0] == "discountPositions" and len(parts) > 1 and parts[1].isdigit():
+        return f"discounts[{parts[1]}]" + (".amount" if parts[2:3] == ["value"] else "")
+    if xentral_path.startswith("delivery.shippingCosts"):
+        return "shipping_costs"
     if parts[0] == "positions" and len(parts) > 1 and parts[1].isdigit():
         field = POSITION_FIELDS.get(parts[2], parts[2]) if len(parts) > 2 else ""
         return f"items[{parts[1]}]" + (f".{field}" if field else "")

@@ -3,7 +3,7 @@ decimal fields, so a request valid under the schema is one the API accepts."""
 
 from copy import deepcopy
 
-from orders.serializers import MAX_ITEMS
+from orders.serializers import MAX_DISCOUNTS, MAX_ITEMS
 
 TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
 # Decimals are strings of at most 10 integer and 4 decimal places; a quantity is above zero.
@@ -23,11 +23,28 @@ def order_request_rules(result, generator, request, public):
     schemas = result.get("components", {}).get("schemas", {})
     if "OrderPayloadRequest" not in schemas:
         return result
-    items = schemas["OrderPayloadRequest"]["properties"]["items"]
-    items.update(minItems=1, maxItems=MAX_ITEMS)
+    properties = schemas["OrderPayloadRequest"]["properties"]
+    properties["items"].update(minItems=1, maxItems=MAX_ITEMS)
+    properties["shipping_costs"] = {"nullable": True, **_decimal(PRICE, minimum=0)}
+    properties["discounts"]["maxItems"] = MAX_DISCOUNTS
+    properties["discounts"]["description"] = (
+        "Order-level discounts, net or gross like the lines; where every item has a price, "
+        "together at most the items' value plus the shipping costs."
+    )
+    schemas["DiscountRequest"]["properties"]["amount"] = _decimal(POSITIVE_QUANTITY, minimum=1)
     _item_rules(schemas["ItemRequest"])
     _customer_rules(schemas["CustomerRequest"])
     return result
+
+
+def _decimal(pattern: str, *, minimum: int) -> dict:
+    """A decimal is a string, or a whole JSON number."""
+    return {
+        "anyOf": [
+            {"type": "string", "format": "decimal", "pattern": pattern},
+            {"type": "integer", "minimum": minimum, "maximum": 9_999_999_999},
+        ]
+    }
 
 
 def _item_rules(item: dict) -> None:

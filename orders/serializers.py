@@ -9,6 +9,7 @@ from orders.errors import PUBLIC_ERROR_KEYS
 from orders.models import FulfilmentStatus, OrderRequest
 
 MAX_ITEMS = 500
+MAX_DISCOUNTS = 20
 REQUIRED_MESSAGES = {
     "required": "Required field '{field}' is missing",
     "null": "Required field '{field}' is missing",
@@ -173,6 +174,19 @@ class ItemSerializer(StrictSerializer):
         )
 
 
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=4, coerce_to_string=True, **kwargs
+    )
+
+
+class DiscountSerializer(StrictSerializer):
+    """An order-level discount (a voucher, a basket rebate): net or gross like the lines."""
+
+    amount = _money(min_value=Decimal("0.0001"))
+    name = _optional_char()
+
+
 class OrderPayloadSerializer(StrictSerializer):
     """What a channel posts to `/api/v1/orders`; the validated data is stored as the payload."""
 
@@ -190,6 +204,10 @@ class OrderPayloadSerializer(StrictSerializer):
         error_messages={"invalid": "Use an ISO 4217 code, e.g. EUR"},
     )
     prices = serializers.ChoiceField(choices=["net", "gross"], required=False, default="net")
+    # What the customer paid beyond the lines; left out of the stored payload when not sent,
+    # so the payload (and its hash) of an order without them is as it always was.
+    shipping_costs = _money(min_value=Decimal("0"), required=False, allow_null=True)
+    discounts = DiscountSerializer(many=True, required=False, max_length=MAX_DISCOUNTS)
     notes = _optional_char(5000)
     custom_fields = serializers.DictField(required=False, default=dict)
 
@@ -197,6 +215,29 @@ class OrderPayloadSerializer(StrictSerializer):
         super().__init__(*args, **kwargs)
         self.fields["items"].error_messages["empty"] = "At least one item is required"
         self.fields["items"].error_messages["max_length"] = f"At most {MAX_ITEMS} items"
+        self.fields["discounts"].error_messages["max_length"] = f"At most {MAX_DISCOUNTS} discounts"
+
+    def validate(self, attrs):
+        # Where every line has a price, the discounts may not take the order below zero.
+        lines = attrs["items"]
+        discounts = sum((d["amount"] for d in attrs.get("discounts") or []), Decimal(0))
+        if not discounts or any(line.get("price") is None for line in lines):
+            return attrs
+        worth = sum((line["price"] * line["quantity"] for line in lines), Decimal(0))
+        worth += attrs.get("shipping_costs") or Decimal(0)
+        if discounts > worth:
+            raise serializers.ValidationError(
+                {
+                    "discounts": [
+                        serializers.ErrorDetail(
+                            f"The discounts ({discounts:.2f}) exceed what the order is worth "
+                            f"({worth:.2f})",
+                            code="invalid",
+                        )
+                    ]
+                }
+            )
+        return attrs
 
 
 def validated_payload(data, *, allow_customer_creation: bool) -> dict:

@@ -5,10 +5,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from backoffice.models import Channel
 from backoffice.pricing import net_from_gross
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
+from catalog.index import resolve_skus
+from catalog.models import Product
 from orders.customers import (
     CustomerLookup,
     customer_create,
@@ -22,6 +25,7 @@ from orders.resolution import MethodKind, resolve_items, resolve_method
 from orders.transitions import order_transition
 
 IMPORT_PATH = "/api/v1/salesOrders/actions/import"
+MAX_TOTAL_DIFFERENCE = 0.05
 
 
 def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=None) -> None:
@@ -148,14 +152,18 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     payment = resolve_method(MethodKind.PAYMENT, payload.get("payment"), channel, client, errors)
     shipping = resolve_method(MethodKind.SHIPPING, payload.get("shipping"), channel, client, errors)
     _check_channel(order, errors)
+    charge_products = _charge_products(payload, channel, client, errors)
     currency = payload.get("currency") or "EUR"
+    gross = payload.get("prices") == "gross"
     positions: list[dict] = []
+    charges: dict = {}
     if not errors:
         # Before the customer is looked up or created: a missing tax rate holds the order.
         positions = [
-            _position(item, product, payload.get("prices") == "gross", currency)
+            _position(item, product, gross, currency)
             for item, product in zip(payload["items"], products, strict=True)
         ]
+        charges = _charges(payload, charge_products, gross, currency)
     lookup = CustomerLookup(None, None)
     if not any(e["field"] == "customer.number" for e in errors):
         lookup = _find_customer(order, client, errors)
@@ -182,6 +190,8 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     if payload["customer"].get("vat_id"):
         financials["tax"] = {"vatId": payload["customer"]["vat_id"]}
     delivery: dict = {"shippingMethod": {"id": shipping}}
+    if "shippingCosts" in charges:
+        delivery["shippingCosts"] = charges["shippingCosts"]
     if payload.get("delivery_address"):
         delivery["shippingAddress"] = _address(payload["delivery_address"])
     body = {
@@ -194,6 +204,17 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         "delivery": delivery,
         "positions": positions,
     }
+    if "discountPositions" in charges:
+        body["discountPositions"] = charges["discountPositions"]
+    shop_total = _gross_total(payload)
+    if shop_total is not None:
+        # Net amounts rounded to four places may miss the shop's gross total by a cent;
+        # Xentral then takes the shop's total when it is this close to its own sum.
+        body["setTotalAmount"] = {
+            "isActive": True,
+            "totalGrossAmountFromExternal": float(shop_total),
+            "maximumDifferenceToCalculatedSum": MAX_TOTAL_DIFFERENCE,
+        }
     if channel.sales_channel_id:
         body["salesChannel"] = {"id": channel.sales_channel_id}
     if payload.get("notes"):
@@ -228,3 +249,88 @@ def _position(item: dict, product, gross: bool, currency: str) -> dict:
             price = net_from_gross(price, product.sales_tax)
         position["price"] = {"amount": str(price), "currency": currency}
     return position
+
+
+# What an order charges beyond its lines, the payload field naming it, and the channel's
+# setting that names the Xentral product it is booked on.
+CHARGES = (
+    ("shipping_costs", "shipping_cost_sku", "shipping cost"),
+    ("discounts", "discount_sku", "discount"),
+)
+
+
+def _charge_products(
+    payload: dict, channel: Channel, client: XentralClient, errors: list[dict]
+) -> dict[str, Product]:
+    """The Xentral products the order's shipping costs and discounts are booked on (from the
+    product index, so a warm order costs no call); a missing one is the channel's fault."""
+    wanted = {
+        field: getattr(channel, setting)
+        for field, setting, _ in CHARGES
+        if _charged(payload, field)
+    }
+    found = resolve_skus([sku for sku in wanted.values() if sku], client=client) if wanted else {}
+    products: dict[str, Product] = {}
+    for field, setting, label in CHARGES:
+        if field not in wanted:
+            continue
+        sku, product = wanted[field], found.get(wanted[field])
+        if not sku:
+            problem = f"Channel {channel} has no {label} product ({setting}); staff must set one"
+        elif product is None or product.is_disabled:
+            state = "not found" if product is None else "disabled"
+            problem = f"The {label} product {sku} of channel {channel} is {state} in Xentral"
+        else:
+            products[field] = product
+            continue
+        errors.append(order_error(field, OrderErrorCode.CHANNEL_CONFIGURATION, problem))
+    return products
+
+
+def _charged(payload: dict, field: str) -> bool:
+    if field == "shipping_costs":
+        return Decimal(payload.get(field) or 0) > 0
+    return bool(payload.get(field))
+
+
+def _charges(payload: dict, products: dict[str, Product], gross: bool, currency: str) -> dict:
+    """`delivery.shippingCosts` and `discountPositions` of the import body: net amounts (a
+    gross amount is converted at its product's sales tax rate, as the lines are)."""
+
+    def net(amount: str, product: Product) -> str:
+        value = Decimal(amount)
+        return str(net_from_gross(value, product.sales_tax) if gross else value)
+
+    charges: dict = {}
+    if "shipping_costs" in products:
+        product = products["shipping_costs"]
+        charges["shippingCosts"] = [
+            {
+                "shippingCostProduct": {"id": product.xentral_id},
+                "quantity": 1,
+                "price": {"amount": net(payload["shipping_costs"], product), "currency": currency},
+            }
+        ]
+    if "discounts" in products:
+        product = products["discounts"]
+        charges["discountPositions"] = [
+            {
+                "discountProduct": {"id": product.xentral_id}
+                | ({"name": discount["name"]} if discount.get("name") else {}),
+                "quantity": 1,
+                "value": {"amount": net(discount["amount"], product), "currency": currency},
+            }
+            for discount in payload["discounts"]
+        ]
+    return charges
+
+
+def _gross_total(payload: dict) -> Decimal | None:
+    """What the shop charged, where it is known: gross prices on every line."""
+    items = payload["items"]
+    if payload.get("prices") != "gross" or any(i.get("price") is None for i in items):
+        return None
+    total = sum((Decimal(i["price"]) * Decimal(i["quantity"]) for i in items), Decimal(0))
+    total += Decimal(payload.get("shipping_costs") or 0)
+    total -= sum((Decimal(d["amount"]) for d in payload.get("discounts") or []), Decimal(0))
+    return total.quantize(Decimal("0.01"))

@@ -2,6 +2,8 @@
 the single view with positions, documented filters only, nested import validation, and
 auto-reservation as a per-project setting."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 IMPORT = {
@@ -102,3 +104,121 @@ def test_auto_reservation_is_a_project_setting(sandbox, shop):
     _import(sandbox, _body(product, customer, externalOrderNumber="SHOP-2"))
     totals = sandbox.api("GET", f"/api/v1/products/{product['id']}/stocks").json()["data"]["totals"]
     assert (totals["reserved"], totals["openSalesOrders"]) == (2, 4)
+
+
+@pytest.fixture
+def charge_products(sandbox):
+    seeded = sandbox.seed(
+        products=[
+            {"name": "Shipping", "number": "SHIPPING", "isStockItem": False,
+             "isShippingCostsProduct": True},
+            {"name": "Voucher", "number": "VOUCHER", "isStockItem": False},
+            {"name": "Book", "number": "BOOK", "salesTax": "reduced"},
+        ]
+    )  # fmt: skip
+    return {p["number"]: p for p in seeded["products"]}
+
+
+def _shipping(product, amount: str) -> dict:
+    return {"shippingCostProduct": {"id": product["id"]}, "quantity": 1,
+            "price": {"amount": amount, "currency": "EUR"}}  # fmt: skip
+
+
+def _discount(product, amount: str) -> dict:
+    return {"discountProduct": {"id": product["id"]}, "quantity": 1,
+            "value": {"amount": amount, "currency": "EUR"}}  # fmt: skip
+
+
+def test_shipping_costs_and_discounts_are_stored_and_make_the_total(sandbox, shop, charge_products):
+    product, customer = shop
+    delivery = {"shippingMethod": {"id": "1"},
+                "shippingCosts": [_shipping(charge_products["SHIPPING"], "4.00")]}  # fmt: skip
+    body = _body(product, customer, delivery=delivery,
+                 discountPositions=[_discount(charge_products["VOUCHER"], "2.00")])  # fmt: skip
+    order_id = _import(sandbox, body).headers["Location"].rsplit("/", 1)[-1]
+
+    view = sandbox.api("GET", f"/api/v1/salesOrders/{order_id}").json()["data"]
+    [item] = sandbox.api("GET", "/api/v1/salesOrders").json()["data"]
+
+    # 2 x 9.99 + 4.00 - 2.00 = 21.98 net; all at 19 %: 26.1562 -> 26.16
+    assert view["netSales"] == {"amount": "21.98", "currency": "EUR"}
+    assert view["total"] == {"amount": "26.16", "currency": "EUR"}
+    assert (item["netSales"], item["total"]) == (21.98, 26.16)
+    [cost] = view["delivery"]["shippingCosts"]
+    assert cost == {"id": cost["id"], **_shipping(charge_products["SHIPPING"], "4.00")}
+    [stored] = sandbox.state()["salesOrders"]
+    assert stored["discountPositions"] == [_discount(charge_products["VOUCHER"], "2.00")]
+
+
+def test_total_takes_each_lines_rate_position_discounts_and_the_documented_rates(
+    sandbox, shop, charge_products
+):
+    _, customer = shop
+    book = charge_products["BOOK"]
+    positions = [{"product": {"id": book["id"]}, "quantity": 3, "discount": 0.1,
+                  "price": {"amount": "10.00", "currency": "EUR"}}]  # fmt: skip
+    body = _body(book, customer, positions=positions,
+                 financials={"paymentMethod": {"id": "1"}, "currency": "EUR",
+                             "tax": {"reducedTaxRate": 5}})  # fmt: skip
+    order_id = _import(sandbox, body).headers["Location"].rsplit("/", 1)[-1]
+
+    view = sandbox.api("GET", f"/api/v1/salesOrders/{order_id}").json()["data"]
+
+    # 3 x 10.00 less 10 % = 27.00 net, at the reduced rate given (5 %): 28.35
+    assert (view["netSales"]["amount"], view["total"]["amount"]) == ("27.00", "28.35")
+
+
+def test_set_total_amount_takes_the_shops_total_within_the_allowed_difference(sandbox, shop):
+    product, customer = shop
+    close = {"isActive": True, "maximumDifferenceToCalculatedSum": 0.05,
+             "totalGrossAmountFromExternal": 23.80}  # fmt: skip
+    far = {**close, "totalGrossAmountFromExternal": 25.00}
+    near = _import(sandbox, _body(product, customer, setTotalAmount=close))
+    far = _import(sandbox, _body(product, customer, setTotalAmount=far,
+                                 externalOrderNumber="SHOP-2"))  # fmt: skip
+
+    totals = [
+        sandbox.api("GET", urlsplit(answer.headers["Location"]).path).json()["data"]["total"]
+        for answer in (near, far)
+    ]
+
+    # 2 x 9.99 x 1.19 = 23.7762 -> 23.78: 23.80 is within 0.05, 25.00 is not
+    assert totals == [
+        {"amount": "23.80", "currency": "EUR"},
+        {"amount": "23.78", "currency": "EUR"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "violations"),
+    [
+        ({"delivery": {"shippingMethod": {"id": "1"}, "shippingCosts": [
+            {"shippingCostProduct": {"id": "999"}, "quantity": 1}]}},
+         {"delivery": {"shippingCosts": {"0": {"shippingCostProduct": {
+             "id": ["No shippingCostProduct with id 999 exists."]}}}}}),
+        ({"delivery": {"shippingMethod": {"id": "1"}, "shippingCosts": [
+            {"shippingCostProduct": {"id": "1"}, "quantity": 1, "amount": "4.90"}]}},
+         {"delivery": {"shippingCosts": {"0": {"amount": ["This field was not expected."]}}}}),
+        ({"delivery": {"shippingMethod": {"id": "1"}, "shippingCosts": [
+            {"shippingCostProduct": {"id": "1"}, "quantity": 0}]}},
+         {"delivery": {"shippingCosts": {"0": {"quantity": [
+             "This value should be greater than 0."]}}}}),
+        ({"discountPositions": [{"discountProduct": {"id": "999"}, "quantity": 1}]},
+         {"discountPositions": {"0": {"discountProduct": {
+             "id": ["No discountProduct with id 999 exists."]}}}}),
+        ({"discountPositions": [{"discountProduct": {"id": "1"}, "quantity": 1,
+                                 "price": {"amount": "2.00"}}]},
+         {"discountPositions": {"0": {"price": ["This field was not expected."]}}}),
+        ({"discountPositions": [{"discountProduct": {"id": "1"}, "quantity": 1,
+                                 "tax": {"vatCategory": "normal"}}]},
+         {"discountPositions": {"0": {"tax": {"taxText": ["Field 'taxText' is required."]}}}}),
+    ],
+)  # fmt: skip
+def test_import_validates_shipping_costs_and_discounts_as_documented(
+    sandbox, shop, change, violations
+):
+    product, customer = shop
+    response = _import(sandbox, _body(product, customer, **change))
+    assert response.status_code == 400
+    assert response.json()["violations"] == violations
+    assert sandbox.state()["salesOrders"] == []

@@ -1,5 +1,8 @@
 """Sandbox endpoints for V1 sales orders: the import (creates and releases, reserving stock
-where the project's auto-reservation is on), the list (no positions) and the view."""
+where the project's auto-reservation is on, and computes the net and gross totals), the list
+(no positions) and the view."""
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from backoffice.xentral.sandbox import responses as r
 from backoffice.xentral.sandbox.querying import apply_filters, paged, parse_filters
@@ -31,6 +34,21 @@ PRODUCT_REF = Obj(
      "freeFields": Arr(Obj({"id": "string", "value": "string"}, required=("id", "value")),
                        nullable=True)},
     required=("id",),
+)  # fmt: skip
+# A shipping cost's or discount's `tax` requires `taxText` (a position's does not).
+TAX_WITH_TEXT = Obj({"vatCategory": Enum("reduced", "normal", "exempt", nullable=True),
+                     "rate": "number?", "taxText": "string?"}, required=("taxText",),
+                    closed=False)  # fmt: skip
+SHIPPING_COST = Obj(
+    {"id": "string", "quantity": "number", "comment": "string",
+     "shippingCostProduct": PRODUCT_REF, "tax": TAX_WITH_TEXT, "price": MONEY,
+     "discount": "number", "webId": "string"},
+    required=("shippingCostProduct", "quantity"),
+)  # fmt: skip
+DISCOUNT_POSITION = Obj(
+    {"quantity": "number", "discountProduct": PRODUCT_REF, "tax": TAX_WITH_TEXT,
+     "value": MONEY, "webId": "string"},
+    required=("discountProduct", "quantity"),
 )  # fmt: skip
 POSITION = Obj(
     {
@@ -64,8 +82,7 @@ FINANCIALS = Obj(
 DELIVERY = Obj(
     {
         "autoShipping": "boolean", "fastLane": "boolean", "storageCountry": "string?",
-        "shippingCosts": Arr(Obj({"shippingCostProduct": PRODUCT_REF, "quantity": "number"},
-                                 required=("shippingCostProduct", "quantity"), closed=False)),
+        "shippingCosts": Arr(SHIPPING_COST),
         "preferredWarehouse": NULLABLE_REF,
         "shippingAddress": Obj(SHIPPING_ADDRESS_FIELDS, required=("name", "country")),
         "shippingMethod": REF, "deliveryTerms": NULLABLE_REF,
@@ -86,8 +103,7 @@ IMPORT = Obj(
         "tags": Arr(Obj({"id": "string"}, closed=False)), "customer": REF, "project": REF,
         "salesChannel": REF, "language": Obj({"iso2": "string?"}, required=("iso2",)),
         "financials": FINANCIALS, "delivery": DELIVERY, "positions": Arr(POSITION),
-        "discountPositions": Arr(Obj({"quantity": "number", "discountProduct": PRODUCT_REF},
-                                     required=("discountProduct", "quantity"), closed=False)),
+        "discountPositions": Arr(DISCOUNT_POSITION),
         "setTotalAmount": Obj({"isActive": "boolean",
                                "maximumDifferenceToCalculatedSum": "number",
                                "totalGrossAmountFromExternal": "number"}, nullable=True),
@@ -143,21 +159,33 @@ def _check_references(state, body: dict, found: dict) -> None:
         check_reference(body[block], field, lambda i, c=collection: state.get(c, i), problems)
         if problems:
             found[block] = problems
-    if not isinstance(body.get("positions"), list):
+    _check_lines(state, body, "positions", "product", found)
+    _check_lines(state, body, "discountPositions", "discountProduct", found)
+    delivery, problems = body.get("delivery"), found.get("delivery")
+    if isinstance(delivery, dict) and (problems is None or isinstance(problems, dict)):
+        problems = problems or {}
+        _check_lines(state, delivery, "shippingCosts", "shippingCostProduct", problems)
+        if problems:
+            found["delivery"] = problems
+
+
+def _check_lines(state, body: dict, field: str, product_field: str, found: dict) -> None:
+    """Each line's product exists and its quantity is above zero."""
+    if not isinstance(body.get(field), list):
         return
-    problems = found.get("positions") if isinstance(found.get("positions"), dict) else {}
-    for index, position in enumerate(body["positions"]):
+    problems = found.get(field) if isinstance(found.get(field), dict) else {}
+    for index, line in enumerate(body[field]):
         errors = problems.get(str(index)) or {}
-        if not isinstance(position, dict) or not isinstance(errors, dict):
+        if not isinstance(line, dict) or not isinstance(errors, dict):
             continue
-        if "product" not in errors and "product" in position:
-            check_reference(position, "product", lambda i: state.get("products", i), errors)
-        if "quantity" not in errors and position.get("quantity", 1) <= 0:
+        if product_field not in errors and product_field in line:
+            check_reference(line, product_field, lambda i: state.get("products", i), errors)
+        if "quantity" not in errors and line.get("quantity", 1) <= 0:
             errors["quantity"] = ["This value should be greater than 0."]
         if errors:
             problems[str(index)] = errors
     if problems:
-        found["positions"] = problems
+        found[field] = problems
 
 
 def _store_order(state, body: dict) -> dict:
@@ -169,10 +197,18 @@ def _store_order(state, body: dict) -> dict:
         {**position, "id": state.next_id("salesOrderPositions"), "sort": index + 1}
         for index, position in enumerate(body["positions"])
     ]
+    delivery = dict(body["delivery"])
+    if "shippingCosts" in delivery:
+        delivery["shippingCosts"] = [
+            {**cost, "id": state.next_id("salesOrderPositions")}
+            for cost in delivery["shippingCosts"]
+        ]
+    net_sales, total = order_totals(state, {**body, "delivery": delivery})
     order = state.add(
         "salesOrders",
-        {**body, "positions": positions, "documentNumber": document_number,
-         "status": "released", "createdAt": stamp, "updatedAt": stamp},
+        {**body, "positions": positions, "delivery": delivery,
+         "documentNumber": document_number, "status": "released", "createdAt": stamp,
+         "updatedAt": stamp, "netSales": str(net_sales), "total": str(total)},
     )  # fmt: skip
     project = state.get("projects", body["project"]["id"])
     reserve = project.get("autoReservation", True)
@@ -189,6 +225,87 @@ def _store_order(state, body: dict) -> dict:
     return order
 
 
+# Xentral's default rates in percent (German VAT) and which rate a product's category takes.
+DEFAULT_RATES = {"normal": Decimal(19), "reduced": Decimal(7), "exempt": Decimal(0)}
+CATEGORY_OF_SALES_TAX = {"standard": "normal", "reduced": "reduced", "free": "exempt"}
+TAX_FREE = ("eu", "export", "taxfreedomestic")
+CENT = Decimal("0.01")
+
+
+def order_totals(state, body: dict) -> tuple[Decimal, Decimal]:
+    """(net sales, total incl. tax) of an import body, rounded half-up to cents (the
+    documents do not say how Xentral computes them: see docs/xentral-fidelity.md). A line is
+    price x quantity x (1 - discount); shipping costs add, discount positions subtract."""
+    tax = body["financials"].get("tax") or {}
+    rates = dict(DEFAULT_RATES)
+    for category, key in (("normal", "normalTaxRate"), ("reduced", "reducedTaxRate")):
+        if tax.get(key) is not None:
+            rates[category] = Decimal(str(tax[key]))
+    currency = body["financials"].get("currency")
+    lines = [(p, "product", _line_price(state, p, currency), 1) for p in body["positions"]]
+    lines += [
+        (c, "shippingCostProduct", _money(c.get("price")), 1)
+        for c in body["delivery"].get("shippingCosts") or []
+    ]
+    lines += [
+        (d, "discountProduct", _money(d.get("value")), -1)
+        for d in body.get("discountPositions") or []
+    ]
+    net_sales, total = Decimal(0), Decimal(0)
+    for line, product_field, price, sign in lines:
+        net = sign * price * Decimal(str(line["quantity"]))
+        net *= 1 - Decimal(str(line.get("discount") or 0))
+        rate = (
+            Decimal(0)
+            if tax.get("taxation") in TAX_FREE
+            else _rate(state, line, product_field, rates)
+        )
+        net_sales += net
+        total += net * (1 + rate / 100)
+    net_sales, total = net_sales.quantize(CENT, ROUND_HALF_UP), total.quantize(CENT, ROUND_HALF_UP)
+    external = body.get("setTotalAmount") or {}
+    if external.get("isActive") and external.get("totalGrossAmountFromExternal") is not None:
+        wanted = Decimal(str(external["totalGrossAmountFromExternal"])).quantize(CENT)
+        allowed = Decimal(str(external.get("maximumDifferenceToCalculatedSum") or 0))
+        if abs(wanted - total) <= allowed:
+            total = wanted
+    return net_sales, total
+
+
+def _money(value) -> Decimal:
+    return Decimal((value or {}).get("amount") or 0)
+
+
+def _line_price(state, position: dict, currency) -> Decimal:
+    """The position's price, else the product's general sales price for the quantity (the
+    scale with the highest from-quantity not above it), else zero."""
+    if position.get("price"):
+        return _money(position["price"])
+    quantity = float(position["quantity"])
+    scales = [
+        p for p in state.items("salesPrices")
+        if str(p["product"]["id"]) == str(position["product"]["id"])
+        and not p.get("customer") and not p.get("customerGroup")
+        and p["price"].get("currency", currency) == currency
+        and float(p.get("quantity") or 1) <= quantity
+    ]  # fmt: skip
+    if not scales:
+        return Decimal(0)
+    return _money(max(scales, key=lambda p: float(p.get("quantity") or 1))["price"])
+
+
+def _rate(state, line: dict, product_field: str, rates: dict) -> Decimal:
+    """The line's `tax` (`rate` in percent, or `vatCategory`), else its product's category."""
+    tax = line.get("tax") or {}
+    if tax.get("rate") is not None:
+        return Decimal(str(tax["rate"]))
+    category = tax.get("vatCategory")
+    if category is None:
+        product = state.get("products", str(line[product_field]["id"])) or {}
+        category = CATEGORY_OF_SALES_TAX.get(product.get("salesTax") or "standard", "normal")
+    return rates[category]
+
+
 def order_item(state, order: dict) -> dict:
     """A sales order as the list shows it: no positions."""
     customer = state.get("customers", order["customer"]["id"]) or {}
@@ -202,6 +319,8 @@ def order_item(state, order: dict) -> dict:
         "project": {"id": order["project"]["id"]},
         "financials": order["financials"],
         "delivery": order["delivery"],
+        "netSales": float(order["netSales"]),
+        "total": float(order["total"]),
         "createdAt": order["createdAt"],
         "updatedAt": order.get("updatedAt") or order["createdAt"],
     }
@@ -216,6 +335,14 @@ def order_answer(state, order: dict) -> dict:
         channel = state.get("salesChannels", order["salesChannel"]["id"]) or {}
         answer["salesChannel"] = {"id": order["salesChannel"]["id"], "name": channel.get("name")}
     answer["positions"] = [_position_answer(state, p) for p in order["positions"]]
+    # The view answers money as `{amount, currency}`, where the currency is one of the list.
+    currency = order["financials"].get("currency")
+    for field in ("netSales", "total"):
+        answer[field] = {"amount": order[field]}
+        if currency in CURRENCIES:
+            answer[field]["currency"] = currency
+        elif field == "netSales":
+            del answer[field]
     return answer
 
 
