@@ -277,3 +277,60 @@ def test_control_api_refuses_a_bad_order(centra_sandbox):
     )
     assert answer.status_code == 400
     assert answer.json() == {"error": "lines[0].sku: no size with SKU or EAN 'NOPE'"}
+
+
+BUNDLE_QUERY = """query one($number: Int!) { orders(where: {number: [$number]}) {
+  totals { quantity } grandTotal { value }
+  lines { __typename id quantity unitPrice { value } productSize { SKU }
+    ... on BundleOrderLine { items { __typename id quantity unitPrice { value }
+      productSize { SKU EAN } } } } } }"""
+
+
+def test_a_bundle_comes_with_its_item_lines_and_ships_by_them(centra_sandbox):
+    """KIT-001 = ART-001 + 2x ART-002, as in the Xentral demo."""
+    number = centra_sandbox.create_order([{"sku": "KIT-001", "quantity": 2, "unitPrice": 30}])
+    order = centra_sandbox.graphql(BUNDLE_QUERY, {"number": number}).json()["data"]["orders"][0]
+    bundle = order["lines"][0]
+    items = bundle["items"]
+    assert order["totals"] == {"quantity": 6}
+    assert order["grandTotal"] == {"value": 60.0}
+    assert [
+        (
+            line["__typename"],
+            line["quantity"],
+            line["unitPrice"]["value"],
+            line["productSize"]["SKU"],
+        )
+        for line in order["lines"]
+    ] == [("BundleOrderLine", 2, 30.0, "KIT-001")]
+    assert [
+        (i["__typename"], i["quantity"], i["unitPrice"]["value"], i["productSize"]) for i in items
+    ] == [
+        ("BundleItemOrderLine", 2, 0.0, {"SKU": "ART-001", "EAN": "4000000000001"}),
+        ("BundleItemOrderLine", 4, 0.0, {"SKU": "ART-002", "EAN": "4000000000002"}),
+    ]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    refused = mutate(
+        centra_sandbox,
+        CREATE,
+        {"n": number, "lines": [{"orderLine": {"id": bundle["id"]}, "quantity": 2}]},
+    )
+    assert refused["createShipment"]["userErrors"] == [
+        {
+            "message": f"Order line {bundle['id']} is a bundle: ship its item lines",
+            "path": ["input", "lines", "0", "orderLine"],
+        }
+    ]
+    shipped = mutate(
+        centra_sandbox,
+        CREATE,
+        {
+            "n": number,
+            "lines": [
+                {"orderLine": {"id": items[0]["id"]}, "quantity": 2},
+                {"orderLine": {"id": items[1]["id"]}, "quantity": 4},
+            ],
+        },
+    )
+    done = mutate(centra_sandbox, COMPLETE, {"id": shipped["createShipment"]["shipment"]["id"]})
+    assert done["completeShipment"]["shipment"]["order"] == {"status": "SHIPPED"}

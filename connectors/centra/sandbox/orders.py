@@ -83,19 +83,31 @@ def create(state, body: dict) -> dict:
         "shipmentIds": [],
     }
     for size, quantity, price, tax in prepared:
-        line = {
-            "id": state.next_id("orderLine", start=501),
-            "sizeId": size["id"],
-            "quantity": quantity,
-            "cancelledQuantity": 0,
-            "unitPrice": price,
-            "taxPercent": tax,
-            "allocations": {},
-        }
-        state.allocate(line)
+        line = _line(state, size["id"], quantity, price, tax)
         order["lines"].append(line)
+        # A bundle's items are lines of their own (BundleItemOrderLine), priced at 0: the
+        # bundle line carries the price. UNCERTAIN: how Centra splits a bundle's price.
+        for item_size, per_bundle in size.get("bundleItems", ()):
+            item = _line(state, item_size, quantity * per_bundle, 0.0, tax, bundle_of=line["id"])
+            order["lines"].append(item)
     state.orders[number] = order
     return order
+
+
+def _line(state, size_id, quantity, price, tax, bundle_of=None) -> dict:
+    line = {
+        "id": state.next_id("orderLine", start=501),
+        "sizeId": size_id,
+        "quantity": quantity,
+        "cancelledQuantity": 0,
+        "unitPrice": price,
+        "taxPercent": tax,
+        "allocations": {},
+        "bundleOf": bundle_of,
+    }
+    if not state.sizes[size_id].get("bundleItems"):
+        state.allocate(line)  # a bundle holds no stock; its items are allocated
+    return line
 
 
 def touch(order: dict) -> None:

@@ -38,6 +38,9 @@ DEMO_ADDRESS = {
 SHIPPING_OPTION = {"id": 1, "name": "DHL Standard", "uri": "dhl-standard"}
 PAYMENT_METHOD = {"uri": "paypal", "plugin": "paypal"}
 ACCOUNT = {"id": 1, "name": "Demo wholesale account"}
+# A fixed bundle ([ERP] "Bundles"), as the Xentral demo's kit: KIT-001 = ART-001 + 2x ART-002.
+# A bundle holds no stock of its own; its items do.
+BUNDLE = {"id": DEMO_ARTICLES + 1, "sku": "KIT-001", "name": "Demo kit", "items": [(1, 1), (2, 2)]}
 
 
 def ean(index: int) -> str:
@@ -87,3 +90,19 @@ def seed(state: CentraState) -> None:
         }
         for warehouse_id in WAREHOUSES:
             state.physical[(index, warehouse_id)] = demo_physical(index, warehouse_id)
+    bundle = BUNDLE["id"]
+    state.products[bundle] = {"id": bundle, "name": BUNDLE["name"], "productNumber": BUNDLE["sku"]}
+    state.variants[bundle] = {"id": bundle, "name": "Default", "productId": bundle}
+    state.sizes[bundle] = {
+        "id": bundle,
+        "SKU": BUNDLE["sku"],
+        "EAN": None,
+        "UPC": None,
+        "sizeNumber": "",
+        "description": "One Size",
+        "name": "One Size",
+        "preorder": False,
+        "variantId": bundle,
+        "productId": bundle,
+        "bundleItems": list(BUNDLE["items"]),
+    }

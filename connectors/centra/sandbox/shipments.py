@@ -51,6 +51,19 @@ def create_shipment(ctx, input):
                 )
             )
             continue
+        if state.sizes[line["sizeId"]].get("bundleItems"):
+            # UNCERTAIN: whether Centra ships a bundle line itself; the stand-in takes the
+            # item lines (the physical goods) and refuses the bundle line.
+            errors.append(
+                ctx.error(
+                    f"Order line {line_id} is a bundle: ship its item lines",
+                    "input",
+                    "lines",
+                    index,
+                    "orderLine",
+                )
+            )
+            continue
         quantity = requested["quantity"]
         if quantity < 1:
             errors.append(
@@ -224,6 +237,7 @@ def _complete(ctx, shipment: dict, input: dict) -> str | None:
     all_shipped = all(
         state.shipped_quantity(order, line["id"]) >= line["quantity"] - line["cancelledQuantity"]
         for line in order["lines"]
+        if not state.sizes[line["sizeId"]].get("bundleItems")
     )
     all_completed = all(state.shipments[i]["isShipped"] for i in order["shipmentIds"])
     if all_shipped and all_completed:

@@ -95,10 +95,22 @@ class ProductSizeView:
 
 
 class LineView:
-    typename = "ProductOrderLine"
-
     def __init__(self, state, order: dict, line: dict):
         self._state, self._order, self._line = state, order, line
+
+    @property
+    def typename(self):
+        if self._line.get("bundleOf"):
+            return "BundleItemOrderLine"
+        return "BundleOrderLine" if self._size.get("bundleItems") else "ProductOrderLine"
+
+    @property
+    def items(self):
+        return [
+            LineView(self._state, self._order, line)
+            for line in self._order["lines"]
+            if line.get("bundleOf") == self._line["id"]
+        ]
 
     id = property(lambda self: self._line["id"])
     quantity = property(lambda self: self._line["quantity"] - self._line["cancelledQuantity"])
@@ -216,17 +228,19 @@ class OrderView:
 
     @property
     def totals(self):
+        """Quantities count the goods: product lines and bundle items, not the bundle line."""
         sums, currency = order_sums(self._order), self._order["currency"]
-        quantity = sum(
-            line["quantity"] - line["cancelledQuantity"] for line in self._order["lines"]
-        )
-        shipped = sum(
-            self._state.shipped_quantity(self._order, line["id"]) for line in self._order["lines"]
-        )
+        goods = [
+            line
+            for line in self._order["lines"]
+            if not self._state.sizes[line["sizeId"]].get("bundleItems")
+        ]
+        quantity = sum(line["quantity"] - line["cancelledQuantity"] for line in goods)
+        shipped = sum(self._state.shipped_quantity(self._order, line["id"]) for line in goods)
         return {
             "quantity": quantity,
-            "originalQuantity": sum(line["quantity"] for line in self._order["lines"]),
-            "cancelledQuantity": sum(line["cancelledQuantity"] for line in self._order["lines"]),
+            "originalQuantity": sum(line["quantity"] for line in goods),
+            "cancelledQuantity": sum(line["cancelledQuantity"] for line in goods),
             "unexpeditedQuantity": quantity - shipped,
             "lineValues": money(sums["lines"], currency),
             "handling": money(0, currency),
@@ -254,7 +268,8 @@ class OrderView:
         return [
             LineView(self._state, self._order, line)
             for line in self._order["lines"]
-            if includeFullyCancelled or line["quantity"] > line["cancelledQuantity"]
+            if not line.get("bundleOf")
+            and (includeFullyCancelled or line["quantity"] > line["cancelledQuantity"])
         ]
 
     @property
