@@ -128,7 +128,19 @@ class ChannelAdmin(admin.ModelAdmin):
         editable = self.has_change_permission(request, obj) if obj else True
         webhook = ("webhook_url", "webhook_secret" if editable else "webhook_secret_state")
         return (
-            (None, {"fields": ("name", "kind", "is_active", "project_id", "sales_channel_id")}),
+            (
+                None,
+                {
+                    "fields": (
+                        "name",
+                        "kind",
+                        "is_active",
+                        "project_id",
+                        "sales_channel_id",
+                        "number_later",
+                    )
+                },
+            ),
             ("Customers", {"fields": ("allow_customer_creation", "allow_customer_number")}),
             (
                 "Payment and shipping",

@@ -71,6 +71,11 @@ class Channel(models.Model):
     shipping_default = models.CharField(
         "default shipping method id", max_length=20, blank=True, default=""
     )
+    number_later = models.BooleanField(
+        default=False,
+        help_text="Answer as soon as Xentral accepts an order; its number follows by the "
+        "order.updated webhook (one Xentral call less per order).",
+    )
     shipping_cost_sku = models.CharField(
         "shipping cost product (SKU)",
         max_length=100,

@@ -52,7 +52,8 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
             message=f"Imported as Xentral order {xentral_id}",
             data={"order_id": xentral_id},
         )
-    if not order.xentral_order_number:
+    if not order.xentral_order_number and not order.channel.number_later:
+        # A "number later" channel hears the number by webhook, read 50 at a time.
         read = client.get(f"/api/v1/salesOrders/{order.xentral_order_id}")
         read = read.get("data", read) if isinstance(read, dict) else {}
         _save(order, xentral_order_number=str(read.get("documentNumber") or ""))

@@ -222,3 +222,27 @@ def test_import_validates_shipping_costs_and_discounts_as_documented(
     assert response.status_code == 400
     assert response.json()["violations"] == violations
     assert sandbox.state()["salesOrders"] == []
+
+
+def test_orders_are_found_by_external_order_ids_in_an_array_and_only_so(sandbox, shop):
+    product, customer = shop
+    for n in (1, 2, 3):
+        _import(sandbox, _body(product, customer, externalOrderId=f"hub-{n}"))
+    listed = {"filter[0][key]": "externalOrderId", "filter[0][op]": "in",
+              "filter[0][value][]": ["hub-1", "hub-3", "hub-9"]}  # fmt: skip
+
+    found = sandbox.api("GET", "/api/v1/salesOrders", params=listed).json()["data"]
+    scalar = sandbox.api("GET", "/api/v1/salesOrders", params={
+        **{k: v for k, v in listed.items() if k != "filter[0][value][]"},
+        "filter[0][value]": "hub-1"})  # fmt: skip
+    array_for_equals = sandbox.api(
+        "GET", "/api/v1/salesOrders", params={**listed, "filter[0][op]": "equals"}
+    )
+
+    assert sorted(o["externalOrderId"] for o in found) == ["hub-1", "hub-3"]
+    assert scalar.status_code == 400
+    assert scalar.json()["messages"] == ["Operator 'in' takes an array: filter[0][value][]."]
+    assert array_for_equals.status_code == 400
+    assert array_for_equals.json()["messages"] == [
+        "Operator 'equals' takes one value, not an array."
+    ]

@@ -31,8 +31,14 @@ def parse_filters(args, allowed: dict[str, set[str]]) -> list[tuple[str, str, ob
         if op not in allowed[key]:
             raise ValidationFailed(messages=[f"Operator '{op}' is not allowed for '{key}'."])
         value = entry.get("value")
+        # The documents type the value per operator: an array (`filter[i][value][]`) for
+        # `in`/`notIn`, one string for the others; Xentral takes no other form.
         if op in LIST_OPS and not isinstance(value, list):
-            value = [value] if value is not None else []
+            raise ValidationFailed(
+                messages=[f"Operator '{op}' takes an array: filter[{index}][value][]."]
+            )
+        if op not in LIST_OPS and isinstance(value, list):
+            raise ValidationFailed(messages=[f"Operator '{op}' takes one value, not an array."])
         filters.append((key, op, value))
     return filters
 
