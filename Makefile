@@ -23,9 +23,11 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py run_hub
 
-## make test: the whole suite (SQLite and the ORM broker unless DATABASE_URL/Q2_REDIS_URL say else)
+## make test: the whole suite (SQLite and the ORM broker unless DATABASE_URL/Q2_REDIS_URL say else),
+## in TEST_WORKERS parallel processes; PYTEST_ARGS="-n0 tests/x.py" runs one file in one process
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

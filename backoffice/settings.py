@@ -304,8 +304,15 @@ STOCK_HISTORY_DAYS = env.int("STOCK_HISTORY_DAYS", default=90)
 
 # --- Jobs (django-q2) -----------------------------------------------------------------------
 Q2_REDIS_URL = env.str("Q2_REDIS_URL", default="")
+# Every Redis key of the hub (the rate counter, django-q2's queue) starts with this name, so
+# hubs sharing one Redis server keep apart. Parallel test workers (pytest-xdist) each get their
+# own, as each gets its own test database.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="hub")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8]
+    REDIS_KEY_PREFIX += f"-test-{_run}-{os.environ['PYTEST_XDIST_WORKER']}"
 Q_CLUSTER = {
-    "name": "hub",
+    "name": REDIS_KEY_PREFIX,
     "workers": env.int("Q2_WORKERS", default=2),
     "timeout": env.int("Q2_TIMEOUT_S", default=600),
     # Longer than timeout, or a slow task is handed out twice.

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import SANDBOX_TOKEN, Sandbox, require_all, skip_or_fail, start_sandbox
+from tests.support import (
+    SANDBOX_TOKEN,
+    Sandbox,
+    clear_redis_rate_counter,
+    require_all,
+    skip_or_fail,
+    start_sandbox,
+)
 
 HUB_USER_AGENT_PREFIX = "xentral-hub/"
 
@@ -34,15 +41,9 @@ def _fresh_rate_pacing(monkeypatch):
 def _fresh_redis_rate_counter(settings):
     """On Redis (CI's PostgreSQL pass) the shared rate counter outlives a test's rolled-back
     transaction, so one test's calls would count in the next test's window: start from zero,
-    as the database counter does."""
-    if not settings.Q2_REDIS_URL:
-        return
-    import redis
-
-    connection = redis.Redis.from_url(settings.Q2_REDIS_URL)
-    keys = list(connection.scan_iter("hub:rate:*"))
-    if keys:
-        connection.delete(*keys)
+    as the database counter does. Only this run's keys (each xdist worker has its own prefix)."""
+    if settings.Q2_REDIS_URL:
+        clear_redis_rate_counter(settings.Q2_REDIS_URL)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_TOKEN = "sandbox-token"
 
 
+# Tests that start the whole product (`run_hub`: sandbox, web server, qcluster and its workers)
+# run one after another on one xdist worker (`--dist loadgroup`): two starting at once on a
+# two-core machine take the cores from each other and from the rest of the suite.
+WHOLE_PRODUCT = pytest.mark.xdist_group("whole_product")
+
+
 def require_all() -> bool:
     return os.environ.get("HUB_REQUIRE_ALL", "") not in ("", "0", "false", "False")
 
@@ -24,6 +30,18 @@ def skip_or_fail(reason: str) -> None:
     if require_all():
         pytest.fail(f"HUB_REQUIRE_ALL=1 but: {reason}")
     pytest.skip(reason)
+
+
+def clear_redis_rate_counter(url: str) -> None:
+    """Delete the rate counter's keys of this run (its worker's prefix) from the Redis at url;
+    other runs and workers sharing the server keep theirs."""
+    import redis
+    from django.conf import settings
+
+    connection = redis.Redis.from_url(url)
+    keys = list(connection.scan_iter(f"{settings.REDIS_KEY_PREFIX}:rate:*"))
+    if keys:
+        connection.delete(*keys)
 
 
 def free_port() -> int:

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from tests.support import ROOT, free_port
+from tests.support import ROOT, WHOLE_PRODUCT, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), WHOLE_PRODUCT]
 
 KEY_LINE = "KEY='paste the API key make run printed here'"
 

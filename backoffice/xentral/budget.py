@@ -112,7 +112,7 @@ class RedisCounter:
 
     @staticmethod
     def _key(window: int, purpose: str) -> str:
-        return f"hub:rate:{window}:{purpose}"
+        return f"{settings.REDIS_KEY_PREFIX}:rate:{window}:{purpose}"
 
     def usage(self, window: int) -> dict[str, int]:
         values = self.redis.mget([self._key(window, p) for p in Purpose.values])

@@ -16,7 +16,7 @@ from django_q.models import Schedule
 from backoffice.models import ApiKey, Channel
 from backoffice.services import api_key_authenticate, hash_api_key
 from catalog.models import Product
-from tests.support import ROOT, free_port, wait_for_port
+from tests.support import ROOT, WHOLE_PRODUCT, free_port, wait_for_port
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,7 @@ def test_demo_sets_up_login_channel_products_and_orders(sandbox):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@WHOLE_PRODUCT
 def test_run_hub_starts_everything_and_stops_it_on_ctrl_c(tmp_path):
     port, sandbox_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("XENTRAL_URL", "HUB_TEST_DB")}

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, free_port, wait_for_port
+from tests.support import ROOT, WHOLE_PRODUCT, free_port, wait_for_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), WHOLE_PRODUCT]
 
 
 def _stat(pid: int) -> tuple[str, int, int] | None:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from backoffice.models import Purpose, RateWindow, XentralCall
+from backoffice.xentral import client
 from backoffice.xentral.budget import current_window, seconds_to_next_window
 from orders.errors import OrderErrorCode
 from orders.models import OrderRequest, OrderStatus
@@ -45,7 +46,10 @@ def _fill_window(settings, limit: int) -> None:
 
 
 def _window_turns() -> None:
+    """Time passes: the hub's window turns, Xentral's Retry-After has run out (else the sweep
+    would wait for the next window, up to a minute), queued orders are due."""
     RateWindow.objects.all().delete()
+    client._pacing.blocked_until = 0.0
     OrderRequest.objects.filter(status=OrderStatus.QUEUED).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
     )

@@ -14,6 +14,7 @@ from backoffice.xentral.errors import (
     XentralValidationError,
 )
 from backoffice.xentral.params import filter_params
+from tests.support import clear_redis_rate_counter, skip_or_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -199,12 +200,8 @@ def test_every_call_is_logged_with_purpose_and_subject_and_no_token(sandbox):
 def test_a_failed_log_write_does_not_fail_the_call(sandbox, settings, django_db_blocker, caplog):
     # The budget counts in Redis here, so only the call log needs the (now blocked) database.
     try:
-        import redis
-
-        redis.Redis.from_url("redis://127.0.0.1:6379/6").flushdb()
+        clear_redis_rate_counter("redis://127.0.0.1:6379/6")
     except Exception as exc:
-        from tests.support import skip_or_fail
-
         skip_or_fail(f"Redis is not reachable on 127.0.0.1:6379: {exc}")
     settings.Q2_REDIS_URL = "redis://127.0.0.1:6379/6"
     with django_db_blocker.block():
