@@ -45,7 +45,8 @@ class Hub:
         )  # fmt: skip
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "run_hub", "--port", str(self.port),
-             "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json")],
+             "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json"),
+             "--centra-port", str(free_port())],  # never the fixed 8766 another run may hold
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )  # fmt: skip

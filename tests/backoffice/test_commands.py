@@ -141,7 +141,8 @@ def test_run_hub_starts_everything_and_stops_it_on_ctrl_c(tmp_path):
     )  # fmt: skip
     hub = subprocess.Popen(
         [sys.executable, "manage.py", "run_hub", "--port", str(port),
-         "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json")],
+         "--sandbox-port", str(sandbox_port), "--sandbox-state", str(tmp_path / "state.json"),
+         "--centra-port", str(free_port())],  # never the fixed 8766 another run may hold
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
