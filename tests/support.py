@@ -50,7 +50,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, *, timeout: float = 15.0, proc: subprocess.Popen | None = None):
+def wait_for_port(port: int, *, timeout: float = 60.0, proc: subprocess.Popen | None = None):
+    """Until something listens on the port (a process starting up: on a machine busy with
+    parallel tests that can take a while; a process that exits fails at once)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
