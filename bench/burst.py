@@ -2,6 +2,9 @@
 
     python bench/burst.py [--orders 120] [--clients 8] [--db sqlite|postgres]
 
+With Q2_REDIS_URL set (use a database of its own), the rate budget and the task queue live in
+Redis, as a scaled-out deployment runs them.
+
 A fresh hub database (gunicorn + one `qcluster`, installed by `migrate` alone) in front of the
 sandbox with its rate limit on. After a warm-up, at the turn of a rate window, `--clients`
 shops send `--orders` orders as fast as they can. Prints, all measured: the drain rate as a
@@ -53,7 +56,10 @@ class Burst:
             "XENTRAL_RATE_LIMIT": str(LIMIT),
             "XENTRAL_RATE_WINDOW_S": str(WINDOW_S),
             "LOG_LEVEL": "WARNING",
-            "DEBUG": "True",
+            # As deployed: DEBUG off (no query log), plain HTTP on loopback.
+            "DEBUG": "False",
+            "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+            "SECURE_SSL_REDIRECT": "False",
         }
         self.tag = uuid.uuid4().hex[:6]
 
@@ -210,7 +216,7 @@ def main() -> None:
     too_many = sum(1 for c in calls if c["status"] == 429)
     print(
         f"burst: {args.orders} orders from {args.clients} shops, Xentral limit {LIMIT}/min, "
-        f"{args.db}"
+        f"{args.db}" + (" + Redis (budget and queue)" if os.environ.get("Q2_REDIS_URL") else "")
     )
     print(f"  answers to the shops:     {dict(sorted(statuses.items()))}")
     print(f"  calls needed:             {needed} ({per_order} per warm order, measured)")

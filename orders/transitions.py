@@ -69,14 +69,20 @@ def order_transition(
                 user=user,
             )
             if to in WEBHOOK_FOR_STATUS:
-                order = OrderRequest.objects.select_related("channel").get(pk=order_id)
-                webhook_enqueue(
-                    order=order,
-                    event=WEBHOOK_FOR_STATUS[to],
-                    representation=order_representation(order, base_url=hub_base_url()),
-                    user=user,
-                )
+                _announce(order_id, WEBHOOK_FOR_STATUS[to], user)
     return bool(moved)
+
+
+def _announce(order_id, event: WebhookEvent, user) -> None:
+    order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+    if not order.channel.webhook_url:
+        return  # no hook, so no representation to build (it reads the shipments)
+    webhook_enqueue(
+        order=order,
+        event=event,
+        representation=order_representation(order, base_url=hub_base_url()),
+        user=user,
+    )
 
 
 def order_claim(

@@ -3,11 +3,13 @@ create it, then read its number."""
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from backoffice.models import Channel
 from backoffice.pricing import net_from_gross
-from backoffice.xentral.client import XentralClient
+from backoffice.xentral.budget import BudgetExhausted, seconds_to_next_window
+from backoffice.xentral.client import XentralClient, xentral_has_room
 from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
 from catalog.index import resolve_skus
@@ -35,9 +37,18 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
     if not order.xentral_order_id and order.import_attempted:
         _adopt_existing(order, client)
     if not order.xentral_order_id:
-        body, customer_fields = _import_body(order, client)
+        body, customer_fields, customer_event = _import_body(order, client)
+        if not xentral_has_room():
+            # The order waits in the queue; checked before the writes below, which a refused
+            # import would only undo. A customer this attempt created is recorded all the same.
+            if customer_fields["customer_created"]:
+                _save(order, **customer_fields, event=customer_event)
+            raise BudgetExhausted(
+                "No room in Xentral's rate limit for the import yet",
+                retry_after=client.pacing.blocked_for() or seconds_to_next_window(),
+            )
         # One write before the import: who the customer is, and that an import was sent.
-        _save(order, import_attempted=True, **customer_fields)
+        _save(order, import_attempted=True, **customer_fields, event=customer_event)
         try:
             xentral_id = client.create(IMPORT_PATH, body)
         except XentralRateLimited:
@@ -45,18 +56,23 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
             # next try needs no lookup. An earlier ambiguous import was looked up above.
             _save(order, import_attempted=False)
             raise
-        _save(order, xentral_order_id=xentral_id)
-        OrderEvent.objects.create(
-            order=order,
-            kind=OrderEventKind.XENTRAL_CALL,
-            message=f"Imported as Xentral order {xentral_id}",
-            data={"order_id": xentral_id},
+        _save(
+            order,
+            xentral_order_id=xentral_id,
+            event={
+                "kind": OrderEventKind.XENTRAL_CALL,
+                "message": f"Imported as Xentral order {xentral_id}",
+                "data": {"order_id": xentral_id},
+            },
         )
+    number: dict = {}
     if not order.xentral_order_number and not order.channel.number_later:
         # A "number later" channel hears the number by webhook, read 50 at a time.
         read = client.get(f"/api/v1/salesOrders/{order.xentral_order_id}")
         read = read.get("data", read) if isinstance(read, dict) else {}
-        _save(order, xentral_order_number=str(read.get("documentNumber") or ""))
+        number = {"xentral_order_number": str(read.get("documentNumber") or "")}
+        order.xentral_order_number = number["xentral_order_number"]
+    # The number is the last thing read: it is stored with the status, in one write.
     order_transition(
         order_id=order.pk,
         to=OrderStatus.CREATED,
@@ -65,15 +81,19 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
         kind=OrderEventKind.CREATED,
         message=f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}",
         where={"claim_token": order.claim_token},
-        fields={"errors": [], "next_attempt_at": None, "last_error": ""},
+        fields={"errors": [], "next_attempt_at": None, "last_error": "", **number},
     )
 
 
-def _save(order: OrderRequest, **fields) -> None:
-    """Write fields at once in their own short transaction (ids before the next remote call)."""
+def _save(order: OrderRequest, *, event: dict | None = None, **fields) -> None:
+    """Write fields at once in their own short transaction (ids before the next remote call),
+    with the event that records them."""
     for name, value in fields.items():
         setattr(order, name, value)
-    OrderRequest.objects.filter(pk=order.pk).update(updated_at=timezone.now(), **fields)
+    with transaction.atomic():
+        OrderRequest.objects.filter(pk=order.pk).update(updated_at=timezone.now(), **fields)
+        if event is not None:
+            OrderEvent.objects.create(order=order, **event)
 
 
 def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
@@ -144,7 +164,7 @@ def _find_customer(order: OrderRequest, client: XentralClient, errors: list[dict
     return lookup
 
 
-def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict]:
+def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict, dict]:
     """The import body; every problem the hub can know before a write is collected first and
     raised together (OrderBusinessError), so the channel fixes them all at once."""
     payload, channel = order.payload, order.channel
@@ -178,12 +198,13 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         "xentral_customer_number": customer.number,
         "customer_created": customer.created,
     }
-    OrderEvent.objects.create(
-        order=order,
-        kind=OrderEventKind.CUSTOMER_CREATED if customer.created else OrderEventKind.CUSTOMER_FOUND,
-        message=f"Customer {customer.number or customer.id} ({customer.found_by})",
-        data={"customer_id": customer.id, "customer_number": customer.number},
-    )
+    customer_event = {
+        "kind": OrderEventKind.CUSTOMER_CREATED
+        if customer.created
+        else OrderEventKind.CUSTOMER_FOUND,
+        "message": f"Customer {customer.number or customer.id} ({customer.found_by})",
+        "data": {"customer_id": customer.id, "customer_number": customer.number},
+    }
     financials: dict = {"paymentMethod": {"id": payment}, "currency": currency}
     billing = _address(payload["customer"])
     if billing:
@@ -220,7 +241,7 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         body["salesChannel"] = {"id": channel.sales_channel_id}
     if payload.get("notes"):
         body["comment"] = payload["notes"]
-    return body, customer_fields
+    return body, customer_fields, customer_event
 
 
 def _address(block: dict) -> dict | None:
