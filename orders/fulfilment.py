@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from orders.lifecycle import LifecycleChange, order_lifecycle_announce
 from orders.models import (
     FulfilmentStatus,
     OrderEvent,
@@ -159,6 +160,12 @@ def _announce(order_id, change: FulfilmentChange, *, user, message: str) -> None
         webhook_enqueue(
             order=order, event=WebhookEvent.ORDER_SHIPPED, representation=representation, user=user
         )
+        order_lifecycle_announce(
+            order_id=order_id,
+            channel_kind=order.channel.kind,
+            change=LifecycleChange.SHIPPED,
+            shipment_id=shipment.pk,
+        )
     if change.status_before != change.status_after:
         cancelled = change.status_after == FulfilmentStatus.CANCELLED
         OrderEvent.objects.create(
@@ -174,6 +181,11 @@ def _announce(order_id, change: FulfilmentChange, *, user, message: str) -> None
                 event=WebhookEvent.ORDER_CANCELLED,
                 representation=representation,
                 user=user,
+            )
+            order_lifecycle_announce(
+                order_id=order_id,
+                channel_kind=order.channel.kind,
+                change=LifecycleChange.CANCELLED,
             )
         elif not change.new_shipments:
             webhook_enqueue(

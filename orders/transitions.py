@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from orders.lifecycle import LifecycleChange, order_lifecycle_announce
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus, WebhookEvent
 from orders.serializers import order_representation
 from orders.webhooks import webhook_enqueue
@@ -70,6 +71,13 @@ def order_transition(
             )
             if to in WEBHOOK_FOR_STATUS:
                 _announce(order_id, WEBHOOK_FOR_STATUS[to], user)
+            if to == OrderStatus.CREATED:
+                channel_kind = OrderRequest.objects.values_list("channel__kind", flat=True).get(
+                    pk=order_id
+                )
+                order_lifecycle_announce(
+                    order_id=order_id, channel_kind=channel_kind, change=LifecycleChange.CREATED
+                )
     return bool(moved)
 
 
