@@ -12,7 +12,13 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from backoffice.models import ChannelKind
-from connectors.centra.models import CentraCall, CentraChannel, CentraEvent
+from connectors.centra.models import (
+    CentraCall,
+    CentraChannel,
+    CentraEvent,
+    CentraOrder,
+    CentraShipment,
+)
 from connectors.centra.services import centra_connection_test, webhook_url
 
 TEST_PERMISSION = "centra.test_centrachannel"
@@ -185,3 +191,16 @@ class CentraEventAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "centra", "type", "action", "object_id", "status")
     list_filter = ("status", "type", "action")
     search_fields = ("object_id",)
+
+
+@admin.register(CentraOrder)
+class CentraOrderAdmin(ReadOnlyAdmin):
+    list_display = ("number", "centra", "state", "order", "confirmed_at", "error")
+    list_filter = ("state", "centra")
+    search_fields = ("=number",)
+
+
+@admin.register(CentraShipment)
+class CentraShipmentAdmin(ReadOnlyAdmin):
+    list_display = ("shipment", "centra_order", "centra_id", "state", "completed_at", "error")
+    list_filter = ("state",)

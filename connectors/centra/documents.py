@@ -65,7 +65,7 @@ query OrdersUpdatedSince($where: OrderFilter, $limit: Int, $page: Int) {
     "LockOrders": """
 mutation LockOrders($orders: [OrderInput!]!) {
   setOrdersLock(input: {orders: $orders, isLocked: true}) {
-    orders { number isLocked }
+    orders { number isLocked status }
     userErrors { message path }
     userWarnings { message path }
   }
@@ -77,6 +77,14 @@ mutation ConfirmOrder($number: Int!) {
     order { number status }
     userErrors { message path }
     userWarnings { message path }
+  }
+}
+""",
+    "OrderShipments": """
+query OrderShipments($numbers: [Int!]) {
+  orders(where: {number: $numbers}, limit: 1) {
+    number
+    shipments { id isShipped lines { quantity orderLine { id } } }
   }
 }
 """,

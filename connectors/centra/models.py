@@ -35,7 +35,8 @@ class CentraChannel(models.Model):
         default=dict,
         blank=True,
         help_text='Xentral project id per Centra market or store: {"market:1": "2", '
-        '"store:1": "3"}; the channel\'s project otherwise.',
+        '"store:1": "3"}. Not applied yet: the unified order has no project of its own, so '
+        "orders take the channel's project.",
     )
     payment_map = models.JSONField(
         "payment method mapping",
@@ -215,3 +216,42 @@ class CentraOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Centra order {self.number}"
+
+
+class CentraShipmentState(models.TextChoices):
+    PENDING = "pending", "Not created in Centra yet"
+    CREATED = "created", "Created in Centra, not completed"
+    COMPLETED = "completed", "Completed in Centra with its tracking number"
+    FAILED = "failed", "Centra refused it (see error)"
+
+
+class CentraShipment(models.Model):
+    """A Xentral shipment bound to the Centra shipment made for it. The Centra id is saved the
+    moment Centra returns it, before the completing call, so a retry completes the same
+    shipment instead of creating a second one."""
+
+    shipment = models.OneToOneField(
+        "orders.Shipment", on_delete=models.CASCADE, related_name="centra_shipment"
+    )
+    centra_order = models.ForeignKey(
+        CentraOrder, on_delete=models.CASCADE, related_name="shipments"
+    )
+    centra_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    state = models.CharField(
+        max_length=10, choices=CentraShipmentState.choices, default=CentraShipmentState.PENDING
+    )
+    lines = models.JSONField(
+        default=list, blank=True, help_text='[{"line_id", "quantity"}] sent to Centra'
+    )
+    create_attempted = models.BooleanField(
+        default=False, help_text="A create was sent: look for its shipment before another."
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is at it until then."
+    )
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Centra shipment {self.centra_id or '-'} for {self.shipment}"

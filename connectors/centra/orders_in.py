@@ -97,12 +97,21 @@ def centra_events_process(*, centra_id: int) -> int:
         status=CentraEventStatus.IGNORED, processed_at=timezone.now()
     )
     events = list(pending.filter(type__in=ORDER_EVENT_TYPES))
-    numbers = sorted({int(e.object_id) for e in events if e.object_id.isdigit()})
     bad = [e.pk for e in events if not e.object_id.isdigit()]
     if bad:
         CentraEvent.objects.filter(pk__in=bad).update(
             status=CentraEventStatus.FAILED, error="The order number is not a number."
         )
+    events = [e for e in events if e.object_id.isdigit()]
+    # Centra's updates of an order already in the pipeline (our own lock, confirm and
+    # shipments among them) are not passed on: no need to read it again.
+    settled = _settled(centra, [int(e.object_id) for e in events])
+    done_now = [e.pk for e in events if int(e.object_id) in settled]
+    CentraEvent.objects.filter(pk__in=done_now).update(
+        status=CentraEventStatus.PROCESSED, processed_at=timezone.now()
+    )
+    events = [e for e in events if int(e.object_id) not in settled]
+    numbers = sorted({int(e.object_id) for e in events})
     if not numbers:
         return 0
     client = CentraClient(centra, subject=centra)
@@ -118,8 +127,6 @@ def centra_events_process(*, centra_id: int) -> int:
     seen = {int(o["number"]) for o in orders}
     now = timezone.now()
     for event in events:
-        if not event.object_id.isdigit():
-            continue
         done = int(event.object_id) in seen
         CentraEvent.objects.filter(pk=event.pk).update(
             status=CentraEventStatus.PROCESSED if done else CentraEventStatus.FAILED,

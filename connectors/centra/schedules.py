@@ -16,4 +16,11 @@ SCHEDULES = [
         "schedule_type": "I",
         "minutes": 5,
     },
+    {
+        # Confirmations and shipments a lost task or Centra's rate limit held back.
+        "name": "centra: confirm orders and complete shipments left over",
+        "func": "connectors.centra.tasks.sweep_backlog",
+        "schedule_type": "I",
+        "minutes": 5,
+    },
 ]

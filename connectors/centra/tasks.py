@@ -8,6 +8,12 @@ from connectors.centra.orders_in import (
     centra_events_process_pending,
     centra_orders_sync_all,
 )
+from connectors.centra.orders_out import (
+    centra_backlog_sweep,
+    centra_order_cancelled,
+    centra_order_confirm,
+    centra_shipment_push,
+)
 
 
 def events_enqueue(*, centra_id: int) -> None:
@@ -24,3 +30,21 @@ def process_pending_events() -> int:
 
 def sync_orders() -> int:
     return centra_orders_sync_all()
+
+
+def confirm_order(order_id: str) -> str:
+    binding = centra_order_confirm(order_id=order_id)
+    return binding.state if binding is not None else "not a Centra order"
+
+
+def push_shipment(shipment_id: int) -> str:
+    link = centra_shipment_push(shipment_id=shipment_id)
+    return link.state if link is not None else "not a Centra order"
+
+
+def order_cancelled(order_id: str) -> bool:
+    return centra_order_cancelled(order_id=order_id) is not None
+
+
+def sweep_backlog() -> int:
+    return centra_backlog_sweep()
