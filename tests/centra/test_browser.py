@@ -1,0 +1,61 @@
+"""Real browser: staff configure a Centra channel, never see its token again, read the webhook
+URL to enter in Centra, and test the connection against the stand-in."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from connectors.centra.models import CentraCall, CentraChannel
+from connectors.centra.services import centra_channel_create
+from tests.screenshots import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_configure_a_centra_channel_and_test_its_connection(
+    page, live_server, centra_sandbox, settings
+):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    centra = centra_channel_create(
+        name="Centra EU",
+        graphql_url=centra_sandbox.graphql_url,
+        api_token="wrong-token",
+        webhook_secret="whsec-1",
+    )
+    User.objects.create_superuser("manager", "m@example.com", "sicher-123456")
+
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "sicher-123456")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(f"{live_server.url}/admin/centra/centrachannel/{centra.pk}/change/")
+    webhook = page.locator(".field-webhook_address .readonly").inner_text()
+    assert webhook == f"http://localhost:8000/api/v1/centra/{centra.channel_id}/webhook"
+    assert page.locator("#id_api_token").input_value() == ""
+    assert "wrong-token" not in page.content()
+
+    page.click("#test-connection")
+    page.wait_for_url(re.compile(r"/change/$"))
+    failed = page.locator(".messagelist .error").inner_text()
+    assert (
+        failed
+        == "Connection failed. CentraAuthError: Centra refused the token (401) for RateLimits"
+    )
+
+    page.fill("#id_api_token", centra_sandbox.token)
+    page.fill("#id_token_expires_on", "2030-01-31")
+    page.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/change/$"))
+    page.click("#test-connection")
+    page.wait_for_url(re.compile(r"/change/$"))
+    worked = page.locator(".messagelist .success").inner_text()
+    assert worked.startswith("Connection works. Centra answered: REQUEST_COUNT TEN_SECONDS: ")
+    screenshot(page, "centra-channel-configuration")
+
+    centra.refresh_from_db()
+    assert centra.api_token == centra_sandbox.token
+    assert str(centra.token_expires_on) == "2030-01-31"
+    assert list(CentraCall.objects.order_by("id").values_list("status", flat=True)) == [401, 200]
+    assert CentraChannel.objects.count() == 1
