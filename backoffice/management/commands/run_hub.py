@@ -129,6 +129,11 @@ class Command(BaseCommand):
         url = f"http://127.0.0.1:{port}"
         env["CENTRA_SANDBOX_URL"] = os.environ["CENTRA_SANDBOX_URL"] = url
         env["CENTRA_SANDBOX_TOKEN"] = os.environ["CENTRA_SANDBOX_TOKEN"] = token
+        # The demo Centra channel calls the stand-in on loopback, which the outbound URL
+        # policy refuses unless the host is allowed: allowed here, for this local run only.
+        allowed = [*settings.OUTBOUND_ALLOWED_HOSTS, "127.0.0.1"]
+        settings.OUTBOUND_ALLOWED_HOSTS = allowed
+        env["OUTBOUND_ALLOWED_HOSTS"] = ",".join(allowed)
         return url
 
     def _banner(self, port: int, xentral_url: str, api_key: str, sandbox: bool,
