@@ -8,6 +8,9 @@ Centra line behind each item (kept for shipments).
   reference of the channel's sales channel; the quantity excludes cancelled units (Centra's
   `quantity` already does), the price is the unit price including tax (`prices: gross`); a
   bundle is its item lines, the bundle's value carried by them;
+- shipping costs (`totals.shipping`) and each applied discount, gross like the lines, so
+  Xentral's total is Centra's grand total (booked on the channel's shipping cost and discount
+  products);
 - shipping and payment: Centra's shipping option and payment method uri through the channel's
   mapping to its codes (an unmapped uri is passed on as it is).
 """
@@ -127,6 +130,27 @@ def _item(line: dict, centra: CentraChannel) -> tuple[dict, str]:
     return {"sku": number}, number
 
 
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def _charges(order: dict) -> dict:
+    """Shipping costs and discounts, only where Centra has them (an order without keeps the
+    payload it always had)."""
+    charges: dict = {}
+    shipping = _money(((order.get("totals") or {}).get("shipping") or {}).get("value"))
+    if shipping > 0:
+        charges["shipping_costs"] = str(shipping)
+    discounts = [
+        {"amount": str(abs(_money((d.get("value") or {}).get("value")))), "name": "Centra discount"}
+        for d in order.get("discountsApplied") or []
+        if _money((d.get("value") or {}).get("value"))
+    ]
+    if discounts:
+        charges["discounts"] = discounts
+    return charges
+
+
 def centra_order_map(*, centra: CentraChannel, order: dict) -> MappedOrder:
     """The unified payload (not yet validated) and the line bindings of one Centra order."""
     items, bindings = [], []
@@ -156,5 +180,6 @@ def centra_order_map(*, centra: CentraChannel, order: dict) -> MappedOrder:
         or "EUR",
         "prices": "gross",
         "notes": _text(order.get("otherComment")) or None,
+        **_charges(order),
     }
     return MappedOrder(payload=payload, lines=bindings)

@@ -6,7 +6,7 @@ a held order waits; the same webhook twice makes one order."""
 import pytest
 import requests
 
-from backoffice.models import StaffAlert
+from backoffice.models import Channel, StaffAlert
 from connectors.centra.models import (
     CentraCall,
     CentraEvent,
@@ -246,3 +246,30 @@ def test_a_refused_shipment_is_kept_with_centras_words_and_not_sent_again(
     assert link.error == "Centra refused CreateShipment: Order line is blocked (at input)"
     assert centra_sandbox.order(number)["shipments"] == []
     assert centra_sandbox.state()["calls"] == calls
+
+
+def test_shipping_costs_and_a_discount_make_xentrals_total_centras(centra, centra_sandbox, demo):
+    demo.seed(
+        products=[
+            {"name": "Shipping", "number": "SHIPPING", "isStockItem": False,
+             "isShippingCostsProduct": True},
+            {"name": "Voucher", "number": "VOUCHER", "isStockItem": False},
+        ]
+    )  # fmt: skip
+    Channel.objects.filter(pk=centra.channel_id).update(
+        shipping_cost_sku="SHIPPING", discount_sku="VOUCHER"
+    )
+
+    number = _order_in(centra_sandbox, shippingPrice=4.90, discount=5.0)
+
+    order = OrderRequest.objects.get()
+    assert order.status == OrderStatus.CREATED
+    assert order.payload["shipping_costs"] == "4.9000"
+    assert order.payload["discounts"] == [{"amount": "5.0000", "name": "Centra discount"}]
+    centra_total = centra_sandbox.graphql(
+        "query T($n: [Int!]) { orders(where: {number: $n}) { grandTotal { value } } }",
+        {"n": [number]},
+    ).json()["data"]["orders"][0]["grandTotal"]["value"]
+    xentral = demo.api("GET", f"/api/v1/salesOrders/{order.xentral_order_id}").json()["data"]
+    assert centra_total == 59.40
+    assert xentral["total"] == {"amount": "59.40", "currency": "EUR"}
