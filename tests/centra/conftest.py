@@ -2,12 +2,22 @@
 HTTP, and a Centra channel pointing at the stand-in whose webhooks reach the live hub."""
 
 import pytest
+from django.core.cache import cache
 
 from connectors.centra.services import centra_channel_create, webhook_path
 from tests.centra_sandbox.fixtures import centra_sandbox, centra_sandbox_server  # noqa: F401
 from tests.task_queue import queue_purge, queue_run_all
 
 WEBHOOK_SECRET = "centra-whsec"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_method_cache():
+    """Xentral's payment and shipping methods are cached per instance URL: another test's
+    sandbox seed must not decide this test's mapping."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_a_centra_order_reaches_xentral_is_confirmed_and_its_shipment_completes(
     number = _order_in(centra_sandbox)
 
     order = OrderRequest.objects.get(channel=centra.channel)
-    assert (order.reference, order.status) == (str(number), OrderStatus.CREATED)
+    assert (order.reference, order.status) == (str(number), OrderStatus.CREATED), order.errors
     assert order.payload["items"] == [
         {"sku": "ART-001", "quantity": "2.0000", "price": "23.8000"},
         {"sku": "ART-002", "quantity": "1.0000", "price": "11.9000"},
