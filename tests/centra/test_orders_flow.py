@@ -175,11 +175,6 @@ def test_a_held_order_waits_until_centra_releases_it(centra, centra_sandbox, dem
     assert CentraOrder.objects.get().state == CentraOrderState.CONFIRMED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Centra stand-in: a DateTimeTz given as a variable is not parsed (a literal is), so "
-    "orders(where: $where) with updatedAt fails; the connector sends variables as Centra takes",
-)
 def test_the_safety_net_finds_an_order_whose_webhook_was_missed(centra, centra_sandbox, demo):
     centra_sandbox.reset()  # no receiver: the webhook is lost, as Centra drops failed ones
     number = centra_sandbox.create_order([{"sku": "ART-003", "quantity": 1, "unitPrice": 5.0}])

@@ -238,8 +238,10 @@ def build_executable_schema():
         if isinstance(kind, GraphQLInterfaceType | GraphQLUnionType):
             kind.resolve_type = _type_of
     stamp = schema.type_map["DateTimeTz"]
-    stamp.serialize = lambda value: value
-    stamp.parse_value = _parse_datetime
+    # graphql-core 3.3 copies the parsers into coerce_* when the type is built, and coerces
+    # variables with those: set both names, or a date sent as a variable stays a string.
+    stamp.serialize = stamp.coerce_output_value = lambda value: value
+    stamp.parse_value = stamp.coerce_input_value = _parse_datetime
     stamp.parse_literal = lambda node, variables=None: _parse_datetime(node.value)
     return schema
 
