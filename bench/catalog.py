@@ -8,6 +8,8 @@ minute, of which catalog imports may use 60 %.
 """
 
 import argparse
+import io
+import json
 import os
 import sys
 import tempfile
@@ -52,6 +54,45 @@ def catalog_csv(total: int) -> tuple[bytes, dict[str, str]]:
     return ("\n".join(lines) + "\n").encode(), kinds
 
 
+def catalog_json(total: int) -> bytes:
+    rows = [
+        {"number": f"J-{i:05d}", "name": f"Product {i}", "sales_price": 10 + i % 50 + 0.9,
+         "purchase_price": 4.1, "supplier_id": "7", "external_references": f"1:SHOP-J-{i:05d}"}
+        for i in range(total)
+    ]  # fmt: skip
+    return json.dumps({"rows": rows}).encode()
+
+
+def reading_memory(rows: int) -> None:
+    """Peak memory (tracemalloc) of checking a file of `rows` rows as an upload does, beside
+    the file's size and what parsing the JSON file as one document would take."""
+    import tracemalloc
+
+    from catalog.parsing import check_catalog
+
+    content = catalog_json(rows)
+    csv_content = ("number,name,sales_price,purchase_price,supplier_id,external_references\n"
+                   + "".join(f"J-{i:05d},Product {i},{10 + i % 50}.9,4.1,7,1:SHOP-J-{i:05d}\n"
+                             for i in range(rows))).encode()  # fmt: skip
+    figures = []
+    for name, read in (
+        ("JSON, streamed", lambda: check_catalog(io.BytesIO(content), filename="c.json")),
+        ("CSV, streamed", lambda: check_catalog(io.BytesIO(csv_content), filename="c.csv")),
+        ("JSON as one document (json.loads)", lambda: json.loads(content)),
+    ):
+        tracemalloc.start()
+        started = time.perf_counter()
+        read()
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        figures.append((name, peak, elapsed))
+    print(f"reading {rows} rows (JSON file {len(content) / 1e6:.1f} MB, "
+          f"CSV file {len(csv_content) / 1e6:.1f} MB) as an upload is checked:")  # fmt: skip
+    for name, peak, elapsed in figures:
+        print(f"  {name:<34} peak {peak / 1e6:6.1f} MB  {elapsed:5.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=2000)
@@ -74,6 +115,7 @@ def main() -> None:
     from tests.support import Sandbox, start_sandbox
 
     call_command("migrate", verbosity=0)
+    reading_memory(50_000)
     proc, url = start_sandbox("--rate-limit", "off")
     try:
         sandbox = Sandbox(url)

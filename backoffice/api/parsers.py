@@ -31,7 +31,7 @@ def json_loads(text: str | bytes, *, max_depth: int | None = None):
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise InvalidJSON([_too_deep("", max_depth)]) from None
+        raise InvalidJSON([too_deep("", max_depth)]) from None
     except ValueError as exc:
         raise ParseError(f"JSON parse error - {exc}") from None
     problems = json_problems(document, max_depth=max_depth)
@@ -48,12 +48,12 @@ def json_problems(document, *, max_depth: int, limit: int = 20) -> list[dict[str
     while queue and len(problems) < limit:
         path, value, depth = queue.popleft()
         if isinstance(value, dict | list) and depth > max_depth:
-            problems.append(_too_deep(path, max_depth))
+            problems.append(too_deep(path, max_depth))
             continue
         if isinstance(value, dict):
             for key, item in value.items():
                 field = f"{path}.{key}" if path else key
-                problem = _text_problem(field, key)
+                problem = text_problem(field, key)
                 if problem:
                     problems.append(problem)
                 else:
@@ -61,34 +61,34 @@ def json_problems(document, *, max_depth: int, limit: int = 20) -> list[dict[str
         elif isinstance(value, list):
             queue.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
         elif isinstance(value, str):
-            problem = _text_problem(path, value)
+            problem = text_problem(path, value)
             if problem:
                 problems.append(problem)
     return problems
 
 
-def _too_deep(field: str, max_depth: int) -> dict[str, str]:
+def too_deep(field: str, max_depth: int) -> dict[str, str]:
     message = f"JSON nested deeper than {max_depth} levels"
-    return {"field": _printable(field), "code": "too_deep", "message": message}
+    return {"field": printable(field), "code": "too_deep", "message": message}
 
 
-def _text_problem(field: str, text: str) -> dict[str, str] | None:
+def text_problem(field: str, text: str) -> dict[str, str] | None:
     if "\x00" in text:
         return {
-            "field": _printable(field),
+            "field": printable(field),
             "code": "invalid",
             "message": "NUL characters (\\u0000) are not allowed",
         }
     if _SURROGATE.search(text):
         return {
-            "field": _printable(field),
+            "field": printable(field),
             "code": "invalid",
             "message": "A lone surrogate (\\ud800-\\udfff) is not a character; send valid Unicode",
         }
     return None
 
 
-def _printable(field: str) -> str:
+def printable(field: str) -> str:
     """The field path as it can be sent back: the offending characters escaped, long paths
     shortened."""
     field = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", field).replace("\x00", "\\u0000")
