@@ -15,6 +15,7 @@ from backoffice.xentral.client import XentralClient
 from catalog.models import Product
 from orders.models import OrderRequest
 from stock.alerts import alerts_evaluate
+from stock.changes import stock_changes_announce
 from stock.models import (
     ChannelStock,
     ProductStock,
@@ -65,6 +66,7 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
         # Unchanged figures still open a low-stock alert once the grace period is over.
         alerts_evaluate(stock=stock, client=client)
         return None
+    previous = stock.latest
     with transaction.atomic():
         snapshot = _snapshot_write(product=product, data=data, reservations=reservations, at=now)
         stock.latest = snapshot
@@ -84,6 +86,7 @@ def snapshot_take(*, product: Product, client: XentralClient | None = None) -> S
                 "stock_count_seen",
             ]
         )
+        stock_changes_announce(product=product, previous=previous, snapshot=snapshot)
     alerts_evaluate(stock=stock, client=client)
     return snapshot
 

@@ -106,6 +106,16 @@ mutation CompleteShipment($id: Int!, $input: ShipmentCompleteInput!) {
   }
 }
 """,
+    # C-ERPGQL "Set absolute values", C-SCH stocksetinput / stocksetpayload. `stockChanges`
+    # is left out: reading it needs StockChange:read, which a stock-writing token may lack.
+    "SetStock": """
+mutation SetStock($input: StockSetInput!) {
+  setStock(input: $input) {
+    userErrors { message path }
+    userWarnings { message path }
+  }
+}
+""",
 }
 
 

@@ -255,3 +255,53 @@ class CentraShipment(models.Model):
 
     def __str__(self) -> str:
         return f"Centra shipment {self.centra_id or '-'} for {self.shipment}"
+
+
+class CentraStockItem(models.Model):
+    """One product's stock as a Centra channel is believed to hold it (per Centra warehouse),
+    and whether a push is owed. `version` moves with every change, so a push that read older
+    figures never clears a newer debt."""
+
+    centra = models.ForeignKey(CentraChannel, on_delete=models.CASCADE, related_name="stock_items")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    quantities = models.JSONField(
+        default=dict, blank=True, help_text="Centra warehouse id -> quantity Centra holds."
+    )
+    due = models.BooleanField(default=False, db_index=True)
+    force = models.BooleanField(default=False, help_text="Resync: send every warehouse.")
+    version = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    sent_as = models.CharField(max_length=120, blank=True, default="")
+    unknown_since = models.DateTimeField(
+        null=True, blank=True, help_text="Centra answered that it has no such size."
+    )
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = "Centra stock item"
+        constraints = [
+            models.UniqueConstraint(fields=["centra", "product"], name="centra_stock_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in {self.centra}"
+
+
+class CentraStockSync(models.Model):
+    """A Centra channel's stock push: whether a push task is queued (so a burst of changes
+    enqueues one), and when pushes and the nightly resync last ran."""
+
+    centra = models.OneToOneField(
+        CentraChannel, on_delete=models.CASCADE, related_name="stock_sync"
+    )
+    push_queued_at = models.DateTimeField(null=True, blank=True)
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_resync_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"stock sync of {self.centra}"

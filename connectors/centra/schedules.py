@@ -1,5 +1,7 @@
 """django-q2 schedules of the Centra connector (installed by every `migrate`)."""
 
+from connectors.centra.stock_schedule import next_nightly_run
+
 SCHEDULES = [
     {
         # Events are handed to a worker on arrival; this catches what the broker missed and
@@ -22,5 +24,19 @@ SCHEDULES = [
         "func": "connectors.centra.tasks.sweep_backlog",
         "schedule_type": "I",
         "minutes": 5,
+    },
+    {
+        # Stock pushes Centra's rate limit or an outage held back, and tasks the broker lost.
+        "name": "centra: push owed stock",
+        "func": "connectors.centra.tasks.push_due_stock",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        # Centra's advice: a daily full resync, at night when stock moves least.
+        "name": "centra: nightly stock resync",
+        "func": "connectors.centra.tasks.resync_stock",
+        "schedule_type": "D",
+        "next_run": next_nightly_run(),
     },
 ]

@@ -14,6 +14,11 @@ from connectors.centra.orders_out import (
     centra_order_confirm,
     centra_shipment_push,
 )
+from connectors.centra.stock_out import (
+    centra_stock_push_due,
+    centra_stock_push_queued,
+    centra_stock_resync_all,
+)
 
 
 def events_enqueue(*, centra_id: int) -> None:
@@ -48,3 +53,15 @@ def order_cancelled(order_id: str) -> bool:
 
 def sweep_backlog() -> int:
     return centra_backlog_sweep()
+
+
+def push_stock(centra_id: int) -> int:
+    return centra_stock_push_queued(centra_id=centra_id).calls
+
+
+def push_due_stock() -> int:
+    return centra_stock_push_due()
+
+
+def resync_stock() -> int:
+    return centra_stock_resync_all()
