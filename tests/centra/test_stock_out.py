@@ -5,23 +5,37 @@ setStock's userErrors name the sizes Centra does not know."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
+from catalog.index import products_sync
 from connectors.centra.errors import CentraUserError
 from connectors.centra.models import CentraStockItem, CentraStockSync
 from connectors.centra.services import centra_channel_create
 from connectors.centra.stock_out import (
     _unknown_rows,
     centra_quantities,
+    centra_stock_push,
+    centra_stock_push_due,
+    centra_stock_resync_all,
     own_orders_explain,
     size_input,
 )
+from orders.models import OrderStatus
+from orders.serializers import validated_payload
+from orders.services import order_submit
 from stock.changes import stock_changes_announce
-from stock.models import Reservation, WarehouseStock
+from stock.models import ProductStock, Reservation, WarehouseStock
+from stock.poller import stock_poll_cycle
 from tests.factories import (
     OrderRequestFactory,
     ProductFactory,
     StockSnapshotFactory,
+    channel_with_key,
 )
+from tests.lifecycle import control
+from tests.staff import staff_user
+from tests.task_queue import queue_purge, queue_run_all, queue_size
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +144,248 @@ def test_user_errors_name_unknown_sizes_by_their_index_only():
     assert _unknown_rows(error(["input", "warehouse"]), rows) == []
     assert _unknown_rows(error(["input", "productSizes", "2", "quantity"]), rows) == []
     assert _unknown_rows(error(None), rows) == []
+
+
+# --- over HTTP: the Xentral sandbox, the hub, the Centra stand-in ------------------------------
+ARTICLES = 5
+
+
+def ean(index: int) -> str:
+    """The EANs the Xentral demo and the Centra stand-in share."""
+    return f"400000{index:07d}"
+
+
+@pytest.fixture
+def stock_out(sandbox, centra_sandbox, settings):
+    """Five demo articles in Xentral's warehouses 1 and 2, read by the poller, and a Centra
+    channel mapping them to the stand-in's warehouses 1 and 2; the stand-in's log is empty."""
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.CENTRA_MAX_INLINE_WAIT_S = 0
+    sandbox.seed(
+        warehouses=[{"designation": "Store"}],
+        customers=[{"firstname": "Erika", "lastname": "M", "email": "e@example.com"}],
+        paymentMethods=[{"type": "paypal", "designation": "PayPal"}],
+        shippingMethods=[{"type": "dhl", "designation": "DHL"}],
+    )
+    sandbox.seed(
+        products=[
+            {"name": f"Demo {i}", "number": f"ART-{i:03d}", "ean": ean(i),
+             "stock": {"1": 10 + i, "2": i}}
+            for i in range(1, ARTICLES + 1)
+        ]
+    )  # fmt: skip
+    products_sync()
+    centra = centra_channel_create(
+        name="Centra EU",
+        graphql_url=centra_sandbox.graphql_url,
+        api_token=centra_sandbox.token,
+        webhook_secret="whsec",
+        warehouse_map={"1": "1", "2": "2"},
+    )
+    stock_poll_cycle(budget=100)
+    # What the queued task does (tests run no worker): the first figures go out.
+    CentraStockSync.objects.filter(centra=centra).update(push_queued_at=None)
+    centra_stock_push(centra=centra)
+    clear_log(centra_sandbox)
+    return centra
+
+
+def clear_log(centra_sandbox) -> None:
+    centra_sandbox.http.delete(f"{centra_sandbox.url}/_centra/requests", timeout=10)
+
+
+def set_stocks(centra_sandbox) -> list[dict]:
+    """The `setStock` inputs the stand-in received, in order."""
+    return [
+        entry["variables"]["input"]
+        for entry in centra_sandbox.requests()
+        if entry["operations"] == ["setStock"]
+    ]
+
+
+def set_stock_input(warehouse: int, sizes: list[tuple[int, int]]) -> dict:
+    return {
+        "warehouse": {"id": warehouse},
+        "description": "Xentral stock",
+        "stockQuantityType": "PHYSICAL",
+        "productSizes": [{"productSize": {"EAN": ean(i)}, "quantity": q} for i, q in sizes],
+    }
+
+
+def centra_stock(centra_sandbox, index: int) -> dict[int, int]:
+    return {
+        row["warehouse"]: row["quantity"]
+        for row in centra_sandbox.state()["stock"]
+        if row["sku"] == f"ART-{index:03d}"
+    }
+
+
+def test_a_stock_change_in_xentral_is_one_set_stock_for_that_size_only(
+    stock_out, centra_sandbox, sandbox
+):
+    sandbox.set_stock("ART-003", "1", 40)
+    stock_poll_cycle(budget=100)
+    result = centra_stock_push(centra=stock_out)
+
+    assert set_stocks(centra_sandbox) == [set_stock_input(1, [(3, 40)])]
+    assert [e["operations"] for e in centra_sandbox.requests()] == [["setStock"]]
+    assert (result.calls, result.sizes_sent) == (1, 1)
+    assert centra_stock(centra_sandbox, 3) == {1: 40, 2: 3}
+    # Nothing is owed any more: the next run calls nobody.
+    clear_log(centra_sandbox)
+    assert centra_stock_push(centra=stock_out).calls == 0
+    assert centra_sandbox.requests() == []
+
+
+def test_the_nightly_resync_pushes_every_mapped_size_once_in_batches(
+    stock_out, centra_sandbox, settings
+):
+    settings.CENTRA_STOCK_BATCH = 2
+    assert centra_stock_resync_all() == 6  # 2 warehouses x ceil(5 sizes / 2 per batch)
+
+    assert set_stocks(centra_sandbox) == [
+        set_stock_input(1, [(1, 11), (2, 12)]),
+        set_stock_input(2, [(1, 1), (2, 2)]),
+        set_stock_input(1, [(3, 13), (4, 14)]),
+        set_stock_input(2, [(3, 3), (4, 4)]),
+        set_stock_input(1, [(5, 15)]),
+        set_stock_input(2, [(5, 5)]),
+    ]
+    assert centra_stock(centra_sandbox, 4) == {1: 14, 2: 4}
+    assert not CentraStockItem.objects.filter(due=True).exists()
+
+
+def _order(channel, reference: str, sku: str, quantity: int):
+    payload = validated_payload(
+        {"reference": reference, "customer": {"email": "e@example.com"},
+         "items": [{"sku": sku, "quantity": quantity}], "shipping": "dhl", "payment": "paypal"},
+        allow_customer_creation=False,
+    )  # fmt: skip
+    order = order_submit(channel=channel, payload=payload).order
+    assert order.status == OrderStatus.CREATED
+    return order
+
+
+def test_another_channels_reservation_is_subtracted_in_every_mapped_warehouse(
+    stock_out, centra_sandbox
+):
+    shop, _ = channel_with_key()
+    _order(shop, "SHOP-1", "ART-004", 3)
+    stock_poll_cycle(budget=100)
+    centra_stock_push(centra=stock_out)
+
+    # 14 and 4 on the shelves; the shop's 3 could ship from either warehouse.
+    assert set_stocks(centra_sandbox) == [
+        set_stock_input(1, [(4, 11)]),
+        set_stock_input(2, [(4, 1)]),
+    ]
+    assert centra_stock(centra_sandbox, 4) == {1: 11, 2: 1}
+
+
+def test_the_centra_channels_own_order_and_its_shipment_push_nothing(
+    stock_out, centra_sandbox, sandbox
+):
+    order = _order(stock_out.channel, "10001", "ART-002", 2)
+    stock_poll_cycle(budget=100)
+    assert centra_stock_push(centra=stock_out).calls == 0
+
+    shipment = {"salesOrder": order.xentral_order_id, "carrier": "DHL", "trackingNumber": "T1"}
+    control(sandbox, "POST", "dispatch", shipment)
+    stock_poll_cycle(budget=100)
+    snapshot = ProductStock.objects.get(product__number="ART-002").latest
+    assert (snapshot.physical, snapshot.reserved) == (12, 0)  # the shipment was read
+    assert centra_stock_push(centra=stock_out).calls == 0
+    assert centra_sandbox.requests() == []
+
+    # A later change for another reason is pushed, from what Centra now holds.
+    sandbox.set_stock("ART-002", "2", 5)
+    stock_poll_cycle(budget=100)
+    centra_stock_push(centra=stock_out)
+    assert set_stocks(centra_sandbox) == [set_stock_input(2, [(2, 5)])]
+
+
+def test_sizes_centra_does_not_know_are_listed_on_the_mapping_health_page(
+    stock_out, centra_sandbox, sandbox, client
+):
+    sandbox.seed(products=[{"name": "New", "number": "NEW-1", "ean": "9999999999999",
+                            "stock": {"1": 4}}])  # fmt: skip
+    products_sync()
+    sandbox.set_stock("ART-001", "1", 30)
+    stock_poll_cycle(budget=100)
+    result = centra_stock_push(centra=stock_out)
+
+    assert result.unknown == ["NEW-1"]
+    # Refused as a whole, then sent again without the unknown size.
+    assert [len(s["productSizes"]) for s in set_stocks(centra_sandbox)] == [2, 1]
+    assert set_stocks(centra_sandbox)[1] == set_stock_input(1, [(1, 30)])
+    assert centra_stock(centra_sandbox, 1)[1] == 30
+    item = CentraStockItem.objects.get(product__number="NEW-1")
+    assert (item.due, item.sent_as) == (False, "EAN 9999999999999")
+    assert item.error == "Product size 9999999999999 not found"
+
+    client.force_login(staff_user("catalog.view_externalreference"))
+    page = client.get(reverse("admin:catalog_health")).content.decode()
+    assert "Sizes Centra does not know" in page
+    assert "NEW-1" in page
+    assert "Product size 9999999999999 not found" in page
+
+
+def test_a_429_from_set_stock_keeps_the_push_owed_until_it_goes_through(
+    stock_out, centra_sandbox, sandbox
+):
+    centra_sandbox.set_faults(failNext=[{"operation": "setStock", "status": 429}])
+    sandbox.set_stock("ART-005", "1", 2)
+    stock_poll_cycle(budget=100)
+    result = centra_stock_push(centra=stock_out)
+
+    assert result.calls == 1
+    assert "rate limit" in result.stopped
+    item = CentraStockItem.objects.get(product__number="ART-005")
+    assert item.due is True
+    assert item.next_attempt_at > timezone.now()
+    assert centra_stock(centra_sandbox, 5) == {1: 15, 2: 5}
+    assert centra_stock_push_due() == 0  # not before Retry-After
+
+    CentraStockItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    assert centra_stock_push_due() == 1
+    assert centra_stock(centra_sandbox, 5) == {1: 2, 2: 5}
+    assert set_stocks(centra_sandbox)[-1] == set_stock_input(1, [(5, 2)])
+    item.refresh_from_db()
+    assert (item.due, item.attempts, item.error) == (False, 0, "")
+
+
+def test_user_errors_from_set_stock_keep_the_push_owed_until_it_goes_through(
+    stock_out, centra_sandbox, sandbox
+):
+    centra_sandbox.set_faults(
+        failNext=[{"operation": "setStock", "userErrors": [{"message": "Busy", "path": ["input"]}]}]
+    )
+    sandbox.set_stock("ART-005", "2", 9)
+    stock_poll_cycle(budget=100)
+    result = centra_stock_push(centra=stock_out)
+
+    assert (result.calls, result.unknown) == (1, [])
+    item = CentraStockItem.objects.get(product__number="ART-005")
+    assert (item.due, item.attempts) == (True, 1)
+    assert "Busy" in item.error
+    assert centra_stock(centra_sandbox, 5) == {1: 15, 2: 5}
+
+    CentraStockItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    assert centra_stock_push_due() == 1
+    assert centra_stock(centra_sandbox, 5) == {1: 15, 2: 9}
+
+
+def test_a_poll_cycles_changes_gather_into_one_task_and_one_set_stock(
+    stock_out, centra_sandbox, sandbox, settings, django_capture_on_commit_callbacks
+):
+    settings.CENTRA_STOCK_SETTLE_S = 0
+    queue_purge()
+    for number, physical in (("ART-001", 3), ("ART-002", 4), ("ART-005", 6)):
+        sandbox.set_stock(number, "1", physical)
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_poll_cycle(budget=100)
+
+    assert queue_size() == 1
+    assert queue_run_all() == 1
+    assert set_stocks(centra_sandbox) == [set_stock_input(1, [(1, 3), (2, 4), (5, 6)])]
+    assert CentraStockSync.objects.get(centra=stock_out).push_queued_at is None
