@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from catalog.index import products_sync
-from orders.models import OrderStatus
+from orders.models import FulfilmentStatus, OrderRequest, OrderStatus
 from orders.serializers import validated_payload
 from orders.services import order_submit
+from tests.factories import ChannelFactory, OrderRequestFactory
 from tests.orders.conftest import order_payload
 from tests.screenshots import screenshot
 
@@ -106,3 +107,50 @@ def test_staff_fixes_a_failed_order_in_the_form_and_reads_the_diff(
     timeline = page.locator("table.edit-diff").locator("xpath=ancestor::tr[1]").inner_text()
     assert "erika" in timeline
     screenshot(page, "orders_fixed_with_diff")
+
+
+def test_the_orders_list_fits_a_1280_pixel_window(page, live_server):
+    """Every column in view at 1280 x 800 without scrolling sideways, with the long values
+    staff meet: a long reference, channel name, e-mail and error message."""
+    channel = ChannelFactory(name="Marketplace Europe (B2B portal)")
+    long_error = {
+        "field": "items[0].sku",
+        "code": "unknown_external_number",
+        "message": "Item MKT-EU-000000123456 not found for target 12 (and 3 more problems)",
+    }
+    for n in range(3):
+        order = OrderRequestFactory(
+            channel=channel,
+            reference=f"MKT-EU-2026-11-30-{n:06d}",
+            status=OrderStatus.FAILED,
+            errors=[long_error, long_error],
+        )
+        OrderRequest.objects.filter(pk=order.pk).update(
+            customer_email=f"purchasing.department.{n}@grosshandel-musterstadt.example.com"
+        )
+    OrderRequestFactory(
+        channel=channel,
+        status=OrderStatus.CREATED,
+        xentral_order_number="200123",
+        fulfilment_status=FulfilmentStatus.PARTLY_SHIPPED,
+    )
+    User.objects.create_superuser("boss", "boss@example.com", "sicher-123456")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "sicher-123456")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/orders/orderrequest/")
+
+    screenshot(page, "orders_list_1280")
+    widths = page.evaluate(
+        """() => { const results = document.querySelector('#changelist .results');
+        return [document.documentElement.scrollWidth, results.scrollWidth,
+                results.clientWidth]; }"""
+    )
+    assert widths[0] == 1280
+    assert widths[1] == widths[2], "the table scrolls sideways"
+    assert page.locator("#result_list tbody tr").count() == 4
+    assert "Partly shipped" in page.locator("#result_list tbody").inner_text()
