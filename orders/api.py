@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from backoffice.api.problems import problem_response
 from backoffice.api.schema import AUTH, problems
 from orders import selectors
-from orders.models import OrderStatus
+from orders.models import FulfilmentStatus, OrderStatus
 from orders.serializers import (
     OrderPayloadSerializer,
     OrderSerializer,
@@ -107,24 +107,40 @@ class OrderListView(APIView):
         parameters=[
             OpenApiParameter("reference", str, description="Exact reference"),
             OpenApiParameter("status", str, enum=OrderStatus.values),
+            OpenApiParameter(
+                "fulfilment",
+                str,
+                enum=FulfilmentStatus.values,
+                description="What became of the order in Xentral (`fulfilment.status`); "
+                "combine with `status=created` for orders Xentral holds",
+            ),
         ],
-        responses={200: OrderListSerializer, **problems(400, *AUTH, d400="Unknown `status`")},
+        responses={
+            200: OrderListSerializer,
+            **problems(400, *AUTH, d400="Unknown `status` or `fulfilment`"),
+        },
         summary="The channel's orders",
     )
     def get(self, request):
-        status = request.query_params.get("status")
-        if status is not None and status not in OrderStatus.values:
-            return problem_response(
-                status_code=400,
-                title="Invalid request",
-                errors=[
-                    {"field": "status", "code": "invalid", "message": f"Unknown status '{status}'"}
-                ],
-            )
+        filters = {}
+        errors = []
+        for name, allowed in (
+            ("status", OrderStatus.values),
+            ("fulfilment", FulfilmentStatus.values),
+        ):
+            value = request.query_params.get(name)
+            if value is not None and value not in allowed:
+                errors.append(
+                    {"field": name, "code": "invalid", "message": f"Unknown {name} '{value}'"}
+                )
+            filters[name] = value
+        if errors:
+            return problem_response(status_code=400, title="Invalid request", errors=errors)
         orders = selectors.orders_for_channel(
             channel=request.user.channel,
             reference=request.query_params.get("reference"),
-            status=status,
+            status=filters["status"],
+            fulfilment=filters["fulfilment"],
         )[:200]
         return Response({"data": [order_representation(o, request=request) for o in orders]})
 

@@ -119,13 +119,19 @@ def order_next_rate_window_wait(*, now: datetime) -> float | None:
 
 
 def orders_for_channel(
-    *, channel: Channel, reference: str | None = None, status: str | None = None
+    *,
+    channel: Channel,
+    reference: str | None = None,
+    status: str | None = None,
+    fulfilment: str | None = None,
 ) -> QuerySet[OrderRequest]:
     orders = OrderRequest.objects.filter(channel=channel)
     if reference:
         orders = orders.filter(reference=reference)
     if status:
         orders = orders.filter(status=status)
+    if fulfilment:
+        orders = orders.filter(fulfilment_status=fulfilment)
     return orders.order_by("-created_at")
 
 

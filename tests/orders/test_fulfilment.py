@@ -270,3 +270,43 @@ def test_dashboard_flags_orders_not_shipped_after_n_days_and_the_list_filters_th
     assert "Created in Xentral, not shipped after 3 days" in dashboard
     assert "Xentral events:" in dashboard
     assert "not subscribed" in dashboard
+
+
+def test_the_order_list_filters_by_fulfilment(hub, demo, events_on):
+    shipped = created(hub, "SHOP-SHIPPED")
+    partly = created(hub, "SHOP-PARTLY")
+    created(hub, "SHOP-OPEN")
+    dispatch(demo, shipped, "DHL", "T-1")
+    dispatch(demo, partly, "DPD", "P-1",
+             [{"product": product_id(demo, "ART-001"), "quantity": 1}])  # fmt: skip
+    xentral_events_process_pending()
+
+    def references(**params) -> list[str]:
+        answer = hub.get("/api/v1/orders", params=params)
+        assert answer.status_code == 200
+        return sorted(o["reference"] for o in answer.json()["data"])
+
+    assert references(fulfilment="shipped") == ["SHOP-SHIPPED"]
+    assert references(fulfilment="partly_shipped") == ["SHOP-PARTLY"]
+    assert references(fulfilment="open", status="created") == ["SHOP-OPEN"]
+    assert references(fulfilment="cancelled") == []
+
+
+def test_an_unknown_fulfilment_filter_is_a_problem(hub):
+    answer = hub.get("/api/v1/orders", params={"fulfilment": "lost", "status": "gone"})
+
+    assert answer.status_code == 400
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json()["errors"] == [
+        {"field": "status", "code": "invalid", "message": "Unknown status 'gone'"},
+        {"field": "fulfilment", "code": "invalid", "message": "Unknown fulfilment 'lost'"},
+    ]
+
+
+def test_the_schema_documents_the_fulfilment_filter(hub):
+    schema = hub.get("/api/v1/schema", params={"format": "json"}).json()
+
+    [parameter] = [p for p in schema["paths"]["/api/v1/orders"]["get"]["parameters"]
+                   if p["name"] == "fulfilment"]  # fmt: skip
+    assert parameter["in"] == "query"
+    assert sorted(parameter["schema"]["enum"]) == ["cancelled", "open", "partly_shipped", "shipped"]
