@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from backoffice import admin_events  # noqa: F401 (registers the Xentral event pages)
 from backoffice.dashboard import dashboard_context
 from backoffice.models import ApiKey, Channel, Scope, StaffAlert, XentralCall, XentralNameKind
 from backoffice.services import api_key_create, api_key_revoke, staff_alerts_resolve

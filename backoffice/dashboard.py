@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from backoffice.app_hooks import app_modules
 from backoffice.health import hub_health, worker_alert_sync
-from backoffice.models import StaffAlert
+from backoffice.models import StaffAlert, XentralEvent, XentralEventStatus
 from backoffice.xentral.budget import budget_usage, purpose_cap
 from backoffice.xentral.subscription import xentral_webhook_status
 
@@ -26,6 +26,12 @@ def attention_items() -> list[dict]:
                 "url": reverse("admin:backoffice_staffalert_changelist")
                 + "?resolved_at__isempty=1",
             }
+        )
+    failed_events = XentralEvent.objects.filter(status=XentralEventStatus.FAILED).count()
+    if failed_events:
+        url = reverse("admin:backoffice_xentralevent_changelist") + "?status__exact=failed"
+        items.append(
+            {"label": "Xentral events whose handling failed", "count": failed_events, "url": url}
         )
     open_alerts = StaffAlert.objects.filter(resolved_at__isnull=True).count()
     if open_alerts:

@@ -247,6 +247,9 @@ class XentralWebhook(models.Model):
     events = models.JSONField(default=list, blank=True)
     subscribed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        permissions = [("subscribe_xentralwebhook", "Can subscribe the hub to Xentral's events")]
+
     def __str__(self) -> str:
         return f"{self.name} -> {self.url}"
 
@@ -274,9 +277,15 @@ class XentralEvent(models.Model):
     error = models.TextField(blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A handler that raised is run again (only the handlers that failed) with backoff.
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failed_handlers = models.JSONField(default=list, blank=True)
 
     class Meta:
+        verbose_name = "Xentral event"
         ordering = ["-received_at", "-id"]
+        permissions = [("retry_xentralevent", "Can retry Xentral events")]
 
     def __str__(self) -> str:
         return f"{self.type} at {self.received_at:%Y-%m-%d %H:%M:%S}"

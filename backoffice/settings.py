@@ -260,6 +260,11 @@ TAX_RATES = _tax_rates(env.str("TAX_RATES", default="standard=19,reduced=7,free=
 ORDER_RETRY_BASE_S = env.float("ORDER_RETRY_BASE_S", default=30.0)
 ORDER_RETRY_CAP_S = env.float("ORDER_RETRY_CAP_S", default=3600.0)
 ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=8)
+# A Xentral event whose handler raised is retried (that handler only) with backoff, then left
+# failed for staff ("retry now" in the admin).
+XENTRAL_EVENT_RETRY_BASE_S = env.float("XENTRAL_EVENT_RETRY_BASE_S", default=30.0)
+XENTRAL_EVENT_RETRY_CAP_S = env.float("XENTRAL_EVENT_RETRY_CAP_S", default=3600.0)
+XENTRAL_EVENT_MAX_ATTEMPTS = env.int("XENTRAL_EVENT_MAX_ATTEMPTS", default=6)
 # A worker whose last sweep is older than this is dead: the dashboard and GET /api/v1/health
 # say so, and its order claims are released without waiting out the five-minute stale claim.
 WORKER_DEAD_AFTER_S = env.float("WORKER_DEAD_AFTER_S", default=120.0)

@@ -16,11 +16,14 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.app_hooks import app_modules
+from backoffice.backoff import backoff_delay
 from backoffice.models import XentralEvent, XentralEventStatus, XentralWebhook
 
 logger = logging.getLogger(__name__)
@@ -98,29 +101,71 @@ def event_handlers() -> dict[str, list[Callable[[dict], None]]]:
     return handlers
 
 
+def _handler_name(handler: Callable) -> str:
+    return f"{handler.__module__}.{handler.__name__}"
+
+
 def xentral_event_process(*, event_id: int) -> XentralEvent:
-    """Run the handlers of one received event once (a conditional update claims it)."""
+    """Run the handlers of one received event once (a conditional update claims it). On a
+    retry only the handlers that failed run again; a failure is retried with backoff until
+    `XENTRAL_EVENT_MAX_ATTEMPTS`, then the event stays failed for staff."""
     claimed = XentralEvent.objects.filter(
         pk=event_id, status=XentralEventStatus.RECEIVED, processed_at=None
     ).update(processed_at=timezone.now())
     event = XentralEvent.objects.get(pk=event_id)
     if not claimed:
         return event
-    errors = []
-    for handler in event_handlers().get(event.type, []):
+    handlers = event_handlers().get(event.type, [])
+    if event.failed_handlers:
+        handlers = [h for h in handlers if _handler_name(h) in event.failed_handlers]
+    errors, failed = [], []
+    for handler in handlers:
         try:
             handler(event.body)
         except Exception as exc:  # one app's failure must not keep the event from the others
             logger.exception("handler %s failed for Xentral event %s", handler, event_id)
-            errors.append(f"{handler.__module__}.{handler.__name__}: {exc}")
-    event.status = XentralEventStatus.FAILED if errors else XentralEventStatus.PROCESSED
+            failed.append(_handler_name(handler))
+            errors.append(f"{_handler_name(handler)}: {exc}")
+    event.attempts += 1
+    event.failed_handlers = failed
     event.error = "\n".join(errors)[:2000]
-    event.save(update_fields=["status", "error"])
+    event.status = XentralEventStatus.FAILED if failed else XentralEventStatus.PROCESSED
+    event.next_attempt_at = None
+    if failed and event.attempts < settings.XENTRAL_EVENT_MAX_ATTEMPTS:
+        delay = backoff_delay(
+            event.attempts,
+            base_s=settings.XENTRAL_EVENT_RETRY_BASE_S,
+            cap_s=settings.XENTRAL_EVENT_RETRY_CAP_S,
+        )
+        event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    event.save(update_fields=["status", "error", "attempts", "failed_handlers", "next_attempt_at"])
     return event
 
 
+def _requeue(events) -> list[int]:
+    """Failed events back to received (a conditional update, so an event another process put
+    back already is not taken twice); returns the ids."""
+    ids = list(events.filter(status=XentralEventStatus.FAILED).values_list("pk", flat=True))
+    XentralEvent.objects.filter(pk__in=ids, status=XentralEventStatus.FAILED).update(
+        status=XentralEventStatus.RECEIVED, processed_at=None, next_attempt_at=None
+    )
+    return ids
+
+
+def xentral_events_retry(*, event_ids: list[int]) -> int:
+    """Staff's "retry now": the chosen failed events run their failed handlers again at once
+    (handed to a worker), whether or not their retries were used up; returns how many."""
+    with transaction.atomic():
+        ids = _requeue(XentralEvent.objects.filter(pk__in=event_ids))
+        for event_id in ids:
+            transaction.on_commit(lambda event_id=event_id: _enqueue(event_id))
+    return len(ids)
+
+
 def xentral_events_process_pending() -> int:
-    """Process every received event not yet claimed (the sweep and tests call this)."""
+    """Put back failed events whose retry is due, then process every received event not yet
+    claimed (the every-minute sweep; tests call it too)."""
+    _requeue(XentralEvent.objects.filter(next_attempt_at__lte=timezone.now()))
     pending = XentralEvent.objects.filter(
         status=XentralEventStatus.RECEIVED, processed_at=None
     ).order_by("received_at", "id")

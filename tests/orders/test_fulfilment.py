@@ -2,6 +2,7 @@
 channel, seen through Xentral's events or, with events failing, through polling."""
 
 import json
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.models import Purpose, XentralCall
+from backoffice.models import Purpose, XentralCall, XentralEvent, XentralEventStatus
 from backoffice.xentral.events import xentral_events_process_pending
 from orders.dashboard import attention
 from orders.fulfilment_sync import fulfilment_poll
@@ -310,3 +311,57 @@ def test_the_schema_documents_the_fulfilment_filter(hub):
                    if p["name"] == "fulfilment"]  # fmt: skip
     assert parameter["in"] == "query"
     assert sorted(parameter["schema"]["enum"]) == ["cancelled", "open", "partly_shipped", "shipped"]
+
+
+def test_an_event_whose_handler_failed_is_retried_with_backoff_until_the_order_ships(
+    hub, demo, events_on, settings
+):
+    settings.XENTRAL_EVENT_RETRY_BASE_S = settings.XENTRAL_EVENT_RETRY_CAP_S = 0.05
+    order = created(hub)
+    # Xentral answers 503 to every sales-order read: the handler cannot read the order.
+    demo.faults(errorRate=1.0, errorStatus=503, paths=["/api/v1/salesOrders"], methods=["GET"])
+    dispatch(demo, order, "DHL", "T-7")
+    xentral_events_process_pending()
+    failed = XentralEvent.objects.filter(status=XentralEventStatus.FAILED).order_by("type")
+    during = hub.get(f"/api/v1/orders/{order['id']}").json()["fulfilment"]["status"]
+    first = [(e.type, e.attempts, e.failed_handlers, e.next_attempt_at is not None) for e in failed]
+
+    demo.faults()
+    time.sleep(0.1)
+    xentral_events_process_pending()
+
+    handler = "orders.xentral_events._sales_order_changed"
+    assert first == [
+        ("com.xentral.salesOrder.dispatched.v1", 1, [handler], True),
+        ("com.xentral.salesOrder.updated.v1", 1, [handler], True),
+        ("com.xentral.shipment.created.v1", 1, [handler], True),
+    ]
+    assert during == "open"
+    retried = XentralEvent.objects.filter(pk__in=[e.pk for e in failed]).order_by("type")
+    assert [(e.status, e.attempts, e.failed_handlers) for e in retried] == [
+        (XentralEventStatus.PROCESSED, 2, []),
+    ] * 3
+    fulfilment = hub.get(f"/api/v1/orders/{order['id']}").json()["fulfilment"]
+    assert (fulfilment["status"], fulfilment["shipments"][0]["tracking_number"]) == (
+        "shipped",
+        "T-7",
+    )
+
+
+def test_an_event_is_left_failed_for_staff_once_its_retries_are_used_up(
+    hub, demo, events_on, settings
+):
+    settings.XENTRAL_EVENT_MAX_ATTEMPTS = 1
+    order = created(hub)
+    demo.faults(errorRate=1.0, errorStatus=503, paths=["/api/v1/salesOrders"], methods=["GET"])
+    dispatch(demo, order, "DHL", "T-8")
+
+    xentral_events_process_pending()
+
+    failed = XentralEvent.objects.filter(status=XentralEventStatus.FAILED)
+    assert sorted((e.type, e.attempts, e.next_attempt_at) for e in failed) == [
+        ("com.xentral.salesOrder.dispatched.v1", 1, None),
+        ("com.xentral.salesOrder.updated.v1", 1, None),
+        ("com.xentral.shipment.created.v1", 1, None),
+    ]
+    assert "503" in failed.first().error
