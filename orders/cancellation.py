@@ -9,7 +9,14 @@ from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralError
 from orders.fulfilment import order_fulfilment_record
 from orders.fulfilment_sync import fulfilment_refresh
-from orders.models import FulfilmentStatus, OrderEventKind, OrderRequest, OrderStatus, Shipment
+from orders.models import (
+    FulfilmentStatus,
+    OrderEvent,
+    OrderEventKind,
+    OrderRequest,
+    OrderStatus,
+    Shipment,
+)
 from orders.transitions import order_transition
 
 
@@ -84,7 +91,7 @@ def _cancel_in_xentral(order: OrderRequest, client: XentralClient, *, user) -> C
         client.post(f"/api/v1/salesOrders/{order.xentral_order_id}/actions/cancel", json={})
     except XentralError as error:
         if error.status == 409:
-            return CancelResult(CancelOutcome.XENTRAL_REFUSED, order, detail=str(error))
+            return _refused(order, error, user=user)
         raise
     order_fulfilment_record(
         order_id=order.pk,
@@ -94,6 +101,21 @@ def _cancel_in_xentral(order: OrderRequest, client: XentralClient, *, user) -> C
         message=f"Cancelled in Xentral ({order.xentral_order_number}) at the channel's request",
     )
     return CancelResult(CancelOutcome.CANCELLED, _reload(order))
+
+
+def _refused(order: OrderRequest, error: XentralError, *, user) -> CancelResult:
+    # Xentral's cancel action takes only orders in status created or completed (its document),
+    # and a V1 import releases the order: staff can still cancel it in Xentral's own screens,
+    # which the hub then learns like any other cancellation.
+    detail = (
+        f"Xentral refused to cancel {order.xentral_order_number} (status "
+        f"{order.xentral_status or 'unknown'}): {error.problem_text}. Its cancel action takes "
+        "only orders in status created or completed; staff can cancel it in Xentral."
+    )
+    OrderEvent.objects.create(
+        order=order, kind=OrderEventKind.XENTRAL_CALL, message=detail, user=user
+    )
+    return CancelResult(CancelOutcome.XENTRAL_REFUSED, order, detail=detail)
 
 
 def _reload(order: OrderRequest) -> OrderRequest:

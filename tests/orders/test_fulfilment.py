@@ -84,8 +84,9 @@ def test_dispatch_in_xentral_shows_as_shipped_in_the_api_timeline_and_a_signed_w
     order = created(hub)
 
     dispatch(demo, order, "DHL", "00340434161")
-    # dispatched, 2 reservations, 2 stock movements, shipment created, order updated
-    assert xentral_events_process_pending() == 7
+    # the import's 2 reservations; then dispatched, 2 reservations, 2 stock movements,
+    # shipment created, order updated
+    assert xentral_events_process_pending() == 9
 
     fulfilment = hub.get(f"/api/v1/orders/{order['id']}").json()["fulfilment"]
     shipped_at = fulfilment["shipments"][0]["shipped_at"]
@@ -171,20 +172,35 @@ def test_the_channel_cancels_before_the_order_reached_xentral(hub, demo, receive
     assert received(receiver) == [("order.cancelled", {"status": "cancelled", "shipments": []})]
 
 
-def test_the_channel_cancels_an_order_in_xentral(hub, demo, receiver):
+def test_xentral_refuses_to_cancel_a_released_order_and_staff_cancel_it_there(
+    hub, demo, receiver, events_on
+):
+    """Xentral's cancel action takes only orders in status created or completed (its
+    document), and a V1 import releases the order: the channel hears why, staff read it on the
+    timeline, and once staff cancel the order in Xentral the channel is told as usual."""
     order = created(hub)
     sales_order = order["xentral"]["order_id"]
 
     answer = hub.http.post(f"{hub.base_url}/api/v1/orders/{order['id']}/cancel", timeout=30)
-    again = hub.http.post(f"{hub.base_url}/api/v1/orders/{order['id']}/cancel", timeout=30)
+    still = next(o for o in demo.state()["salesOrders"] if o["id"] == sales_order)["status"]
+    control(demo, "POST", "cancel", {"salesOrder": sales_order})
+    xentral_events_process_pending()
 
-    assert (answer.status_code, again.status_code) == (200, 200)
-    assert answer.json()["fulfilment"] == {"status": "cancelled", "shipments": []}
-    cancels = demo.requests(path_prefix=f"/api/v1/salesOrders/{sales_order}/actions/cancel")
-    assert [c["method"] for c in cancels] == ["POST"]
-    assert next(o for o in demo.state()["salesOrders"] if o["id"] == sales_order)["status"] == (
-        "canceled"
+    number = order["xentral"]["order_number"]
+    reason = (
+        f"Xentral refused to cancel {number} (status released): Sales order is released and "
+        "cannot be canceled.; Status: released. Its cancel action takes only orders in status "
+        "created or completed; staff can cancel it in Xentral."
     )
+    assert answer.status_code == 409
+    assert answer.json()["errors"] == [{"field": "id", "code": "refused", "message": reason}]
+    assert answer.json()["order"]["fulfilment"] == {"status": "open", "shipments": []}
+    cancels = demo.requests(path_prefix=f"/api/v1/salesOrders/{sales_order}/actions/cancel")
+    assert [(c["method"], c["status"]) for c in cancels] == [("POST", 409)]
+    assert still == "released"
+    assert OrderEvent.objects.filter(order_id=order["id"], message=reason).count() == 1
+    fulfilment = hub.get(f"/api/v1/orders/{order['id']}").json()["fulfilment"]
+    assert fulfilment == {"status": "cancelled", "shipments": []}
     assert [event for event, _ in received(receiver)] == ["order.created", "order.cancelled"]
 
 
@@ -209,6 +225,7 @@ def test_with_deliveries_failing_polling_finds_the_same_changes_within_its_budge
     settings.XENTRAL_RATE_LIMIT = 100  # the fulfilment share: 10 calls a minute
     shipped, cancelled = created(hub, "S-1"), created(hub, "S-2")
     created(hub, "S-3")  # stays open
+    delivered_before = len(control(demo, "GET", "webhook-deliveries"))  # the imports' events
     control(demo, "PUT", "webhook-faults", {"failDeliveries": True})
     fulfilment_poll()  # first sight of the three orders
     XentralCall.objects.all().delete()
@@ -230,7 +247,9 @@ def test_with_deliveries_failing_polling_finds_the_same_changes_within_its_budge
         ("GET", "/api/v1/deliveryNotes/1"),
         ("GET", "/api/v1/deliveryNotes/1/shipments"),
     ]
-    assert all(d["status"] is None for d in control(demo, "GET", "webhook-deliveries"))
+    failed = control(demo, "GET", "webhook-deliveries")[delivered_before:]
+    assert failed != []
+    assert all(d["status"] is None for d in failed)
     assert [e for e, _ in received(receiver)].count("order.shipped") == 1
     assert fulfilment_poll() == 0  # nothing open moved: one status call for the open order
     assert XentralCall.objects.filter(purpose=Purpose.FULFILMENT).count() == 5

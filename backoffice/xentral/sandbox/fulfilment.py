@@ -31,7 +31,11 @@ TRACKING_LINKS = {
     "DPD": "https://tracking.dpd.de/status/de_DE/parcel/{}",
     "UPS": "https://www.ups.com/track?tracknum={}",
 }
-CANCELLABLE = {"created", "released", "completed"}
+# The cancel action's own words (2026 document, salesOrder.actions.cancel): "Only sales orders
+# in status 'created' or 'completed' can be canceled"; a released order answers 409. Staff in
+# Xentral's own screens (the control action) cancel released orders too.
+CANCELLABLE = {"created", "completed"}
+CANCELLABLE_BY_STAFF = {"created", "released", "completed"}
 # The list's status enum has `sent`; the single view's has `completed` in its place (2024
 # document, deliveryNote.list and deliveryNote.view).
 VIEW_STATUS = {"sent": "completed"}
@@ -267,7 +271,7 @@ def control_cancel(app, body) -> Response:
         order = state.get("salesOrders", str(body["salesOrder"]))
         if order is None:
             return r.json_response({"error": f"no sales order {body['salesOrder']}"}, 404)
-        if order["status"] not in CANCELLABLE:
+        if order["status"] not in CANCELLABLE_BY_STAFF:
             return r.json_response({"error": f"sales order is {order['status']}"}, 409)
         events = _cancel(state, order)
         order_view = dict(order)

@@ -1,5 +1,6 @@
 """Sandbox endpoints for V1 sales orders: the import (creates and releases, reserving stock
-where the project's auto-reservation is on, and computes the net and gross totals), the list
+where the project's auto-reservation is on, computes the net and gross totals, and delivers
+`salesOrder.created` and each changed product's `reservation.changed` to the webhooks), the list
 (no positions) and the view."""
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,6 +10,7 @@ from backoffice.xentral.sandbox.querying import apply_filters, paged, parse_filt
 from backoffice.xentral.sandbox.state import now_iso
 from backoffice.xentral.sandbox.validation import Arr, Enum, Obj, check_reference, raise_if
 from backoffice.xentral.sandbox.validation import shape_problems as problems_of
+from backoffice.xentral.sandbox.webhooks import deliver, event
 
 CURRENCIES = (
     "EUR", "USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK",
@@ -142,9 +144,16 @@ def sales_order_import(app, request, body):
             raise_if({"body": found})
         _check_references(state, body, found)
         raise_if(found)
+        products = {str(p["product"]["id"]) for p in body["positions"]}
+        reserved = {p: state.reserved(p) for p in products}
         order = _store_order(state, body)
+        events = [event("salesOrder.created", id=order["id"])] + [
+            event("reservation.changed", productId=p)
+            for p in sorted(products) if state.reserved(p) != reserved[p]
+        ]  # fmt: skip
         app.changed()
-        return r.created(app.url(f"/api/v1/salesOrders/{order['id']}"))
+    deliver(app, events)
+    return r.created(app.url(f"/api/v1/salesOrders/{order['id']}"))
 
 
 def _check_references(state, body: dict, found: dict) -> None:
