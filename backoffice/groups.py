@@ -18,6 +18,10 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
             "view_customerlink",
             "change_customerlink",
         ],
+        # What a failed order's fix links open: the product search, the mapping form and
+        # mapping health, and the channel's payment and shipping mapping (read only).
+        "catalog": ["view_product", "view_externalreference", "add_externalreference"],
+        "backoffice": ["view_channel"],
     },
     "Catalog managers": {
         "catalog": [

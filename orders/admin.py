@@ -152,12 +152,6 @@ class OrderRequestAdmin(admin.ModelAdmin):
     def age(self, obj):
         return timesince(obj.created_at, timezone.now())
 
-    def changelist_view(self, request, extra_context=None):
-        # The widest page of the workplace takes the window's width: the app navigation (on
-        # the index and every other page) would leave the table 630 pixels at 1280.
-        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
-        return super().changelist_view(request, extra_context)
-
     @admin.display(description="order / channel", ordering="reference")
     def order(self, obj):
         return format_html("{}<div class='quiet'>{}</div>", obj.reference, obj.channel.name)

@@ -1,6 +1,9 @@
 """Failed orders read and fixed in the admin without a browser: the error columns, counts by
 error code, links to each error's fix, SKU suggestions and the fix form's validation."""
 
+import html
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
@@ -148,3 +151,30 @@ def test_an_invalid_fix_is_shown_and_nothing_is_resubmitted(operator, channel):
 def test_a_viewer_cannot_open_the_fix_form(viewer, channel):
     order = failed(channel, "unknown_sku", "Item A-1 not found", sku="A-1")
     assert viewer.get(reverse("admin:orders_orderrequest_fix", args=[order.pk])).status_code == 403
+
+
+def test_an_order_operator_can_open_every_fix_link(operator, channel):
+    orders = [
+        failed(channel, "unknown_sku", "Item A-1 not found", sku="A-1"),
+        failed(
+            channel,
+            "unknown_external_number",
+            "Item X-1 not found for target 1",
+            external_number="X-1",
+            target="1",
+        ),
+        failed(channel, "unmapped_payment", "No Xentral payment method matches 'cash'"),
+    ]
+    links = []
+    for order in orders:
+        page = operator.get(reverse("admin:orders_orderrequest_change", args=[order.pk]))
+        links += re.findall(r'class="fix-link" href="([^"]+)"', page.content.decode())
+
+    answers = {html.unescape(link): operator.get(html.unescape(link)).status_code for link in links}
+
+    assert answers == {
+        "/admin/catalog/product/?q=A-1": 200,
+        "/admin/catalog/externalreference/add/?number=X-1&target_id=1": 200,
+        "/admin/catalog/externalreference/health/?target=1": 200,
+        f"/admin/backoffice/channel/{channel.pk}/change/": 200,
+    }
