@@ -176,3 +176,16 @@ def test_changing_an_import_is_not_applying_it(client):
     product_import.refresh_from_db()
     assert apply.status_code == 403
     assert product_import.status == ImportStatus.CHECKED
+
+
+def test_failed_rows_need_the_import_view_permission(client):
+    product_import = ProductImport.objects.create(filename="c.csv", status=ImportStatus.CHECKED)
+    url = reverse("admin:catalog_import_failed_rows", args=[product_import.pk])
+    client.force_login(staff_user("catalog.view_product"))
+    denied = client.get(url)
+    client.force_login(staff_user(*VIEWER, username="viewer"))
+
+    allowed = client.get(url)
+
+    assert (denied.status_code, allowed.status_code) == (403, 200)
+    assert allowed["Content-Type"] == "text/csv; charset=utf-8"

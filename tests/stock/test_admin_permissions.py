@@ -110,3 +110,26 @@ def test_a_stock_viewer_reads_location_items(client, sandbox):
 
     assert page.status_code == 200
     assert "MUG" in page.content.decode()
+
+
+def test_a_stock_viewer_cannot_refresh_from_the_product_page(client, mug, sandbox):
+    client.force_login(staff_user(groups=("Stock viewers",)))
+
+    page = client.get(reverse("admin:stock_productstock_change", args=[mug.pk]))
+    answer = client.post(reverse("admin:stock_product_refresh", args=[mug.pk]))
+
+    mug.refresh_from_db()
+    assert 'id="refresh-now"' not in page.content.decode()
+    assert answer.status_code == 403
+    assert mug.latest.physical == 3
+    assert sandbox.requests() == []
+
+
+def test_a_stock_manager_refreshes_from_the_product_page(client, mug):
+    client.force_login(staff_user(groups=("Stock managers",)))
+
+    answer = client.post(reverse("admin:stock_product_refresh", args=[mug.pk]))
+
+    mug.refresh_from_db()
+    assert answer.status_code == 302
+    assert mug.latest.physical == 8
