@@ -20,7 +20,6 @@ from django.utils import timezone
 from backoffice.models import Channel
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.params import filter_params
-from orders.errors import OrderErrorCode, order_error
 from orders.models import (
     CustomerLink,
     CustomerLinkKind,
@@ -81,16 +80,6 @@ def customer_may_be_created(*, customer: dict, channel: Channel) -> bool:
     return bool(channel.allow_customer_creation and customer.get("email")) and not customer.get(
         "number"
     )
-
-
-def customer_name_error(customer: dict) -> dict | None:
-    """Xentral creates a person only with a first and a last name, so a new person customer
-    with a one-word name is the shop's to fix (an error entry), not a create Xentral refuses."""
-    name = (customer.get("name") or "").strip()
-    if customer.get("company") or " " in name:
-        return None
-    message = f"A new person customer needs a first and a last name, not '{name}'."
-    return order_error("customer.name", OrderErrorCode.CUSTOMER_NAME_INCOMPLETE, message)
 
 
 def customer_lookup(
@@ -235,10 +224,14 @@ def _customer_body(customer: dict, channel: Channel) -> dict:
     if customer.get("phone"):
         contact["phone"] = customer["phone"]
     body: dict = {"contactDetails": contact, "project": {"id": channel.project_id}}
+    first, _, last = customer["name"].strip().rpartition(" ")
     if customer.get("company"):
         body.update(customerType="company", name=customer["company"])
+    elif not first:
+        # customer.create.v2: a person needs firstname and lastname, a company only `name`.
+        # A one-word name is kept whole as the customer's one name, addressed as "other"
+        # rather than as a company (docs/api.md, "One-word names").
+        body.update(customerType="company", name=last, salutation="other")
     else:
-        # A one-word name never gets here: customer_name_error refuses it first.
-        first, _, last = customer["name"].strip().rpartition(" ")
         body.update(customerType="person", firstname=first, lastname=last)
     return body

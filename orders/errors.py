@@ -18,10 +18,6 @@ class OrderErrorCode(models.TextChoices):
     )
     CUSTOMER_PENDING = "customer_pending", "Waiting for another order to create the customer"
     CHANNEL_CONFIGURATION = "channel_configuration", "The channel's configuration is incomplete"
-    CUSTOMER_NAME_INCOMPLETE = (
-        "customer_name_incomplete",
-        "A new person customer needs a first and a last name",
-    )
     XENTRAL_REJECTED = "xentral_rejected", "Xentral rejected the order"
     XENTRAL_UNAVAILABLE = "xentral_unavailable", "Xentral unavailable"
     RATE_LIMITED = "rate_limited", "Waiting for room in Xentral's rate limit"

@@ -19,7 +19,6 @@ from orders.customers import (
     customer_create,
     customer_lookup,
     customer_may_be_created,
-    customer_name_error,
 )
 from orders.errors import OrderBusinessError, OrderErrorCode, order_error
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
@@ -157,10 +156,6 @@ def _find_customer(order: OrderRequest, client: XentralClient, errors: list[dict
                 f"Xentral{reason}",
             )
         )
-    if lookup.found is None and lookup.claim is not None:
-        name_error = customer_name_error(customer)
-        if name_error is not None:
-            errors.append(name_error)
     return lookup
 
 

@@ -256,22 +256,28 @@ def test_new_company_customer_is_created_as_company(hub, demo):
     assert created["body"]["name"] == "Firma GmbH"
 
 
-def test_new_person_with_a_one_word_name_fails_before_anything_is_created(hub, demo):
+def test_new_customer_with_a_one_word_name_is_created_with_that_one_name(hub, demo):
     payload = order_payload()
-    payload["customer"].update(email="cher@example.com", name="Cher")
+    payload["customer"].update(email="cher@example.com", name=" Cher ")
 
     response = hub.post_order(payload)
 
-    assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {
-            "field": "customer.name",
-            "code": "customer_name_incomplete",
-            "message": "A new person customer needs a first and a last name, not 'Cher'.",
-        }
-    ]
-    assert demo.requests(path_prefix="/api/v2/customers", method="POST") == []
-    assert sales_orders(demo) == []
+    assert response.status_code == 201
+    [created] = demo.requests(path_prefix="/api/v2/customers", method="POST")[:1]
+    assert created["body"] == {
+        "contactDetails": {"email": "cher@example.com"},
+        "project": {"id": "1"},
+        "customerType": "company",
+        "name": "Cher",
+        "salutation": "other",
+    }
+    customer_id = response.json()["xentral"]["customer_id"]
+    customer = demo.api("GET", f"/api/v2/customers/{customer_id}").json()["data"]
+    assert (customer["name"], customer["firstname"], customer["lastname"]) == ("Cher", "", "")
+    assert customer["salutation"] == "other"
+    [sent] = imports(demo)
+    assert sent["body"]["customer"] == {"id": customer_id}
+    assert sent["body"]["financials"]["billingAddress"]["name"] == "Cher"
 
 
 def test_unknown_customer_fails_when_channel_may_not_create(live_server, demo):

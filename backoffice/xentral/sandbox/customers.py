@@ -21,6 +21,7 @@ CUSTOMER_FIELDS = {
 }
 CUSTOMER_FILTERS = dict.fromkeys(CUSTOMER_FIELDS, CUSTOMER_OPS)
 CUSTOMER_TYPES = {"person", "company"}
+SALUTATIONS = {"mr", "mrs", "company", "other"}
 CONTACT_FIELDS = ("phone", "fax", "email", "website")
 DOCUMENTS = ("offer", "salesOrder", "invoice", "creditNote", "deliveryNote", "purchaseOrder",
              "dunning")  # fmt: skip
@@ -104,6 +105,8 @@ def customer_create(app, request, body):
         for field in ("firstname", "lastname"):
             if kind == "person" and not body.get(field):
                 found[field] = [f"Field '{field}' is required for a person."]
+        if body.get("salutation") not in SALUTATIONS | {None}:
+            found["salutation"] = ["The value must be one of: company, mr, mrs, other."]
         _check_number(state, body.get("number"), found)
         raise_if(found)
         customer = add_customer(state, body)
@@ -134,6 +137,7 @@ def add_customer(state, fields: dict) -> dict:
             "name": name,
             "firstname": fields.get("firstname"),
             "lastname": fields.get("lastname"),
+            "salutation": fields.get("salutation"),
             "contactDetails": fields.get("contactDetails") or {},
             "project": fields.get("project") or {"id": "1"},
             "createdAt": stamp,
