@@ -29,6 +29,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TOKEN = "sandbox-token"
+# Import + order read; a new customer adds search, create and address (V2 customers).
+WARM_CALLS, COLD_CALLS = 2, 5
 CUSTOMER = {
     "email": "kunde@example.com",
     "name": "Max Mustermann",
@@ -299,13 +301,24 @@ class Run:
         )
 
     def calls_per_order(self) -> str:
+        """Calls per order, exactly: warm (known customer, indexed SKUs, known methods) is the
+        import and the order read; cold adds the customer search, create and address (the
+        customer's number comes with the order read)."""
         self.control("DELETE", "requests")
         self.post(f"WARM-{uuid.uuid4().hex[:6]}")
-        warm = len(self.hub_calls())
+        warm = [(e["method"], e["path"]) for e in self.hub_calls()]
         self.control("DELETE", "requests")
         self.post(f"COLD-{uuid.uuid4().hex[:6]}", email=f"neu-{uuid.uuid4().hex[:8]}@example.com")
-        cold = len(self.hub_calls())
-        return f"  Xentral calls per order: warm {warm}, cold (new customer) {cold}"
+        cold = [(e["method"], e["path"]) for e in self.hub_calls()]
+        if (len(warm), len(cold)) != (WARM_CALLS, COLD_CALLS):
+            raise SystemExit(
+                f"calls per order: warm {warm} (expected {WARM_CALLS}), cold {cold} "
+                f"(expected {COLD_CALLS})"
+            )
+        return (
+            f"  Xentral calls per order: warm {len(warm)} (== {WARM_CALLS}), cold (new "
+            f"customer) {len(cold)} (== {COLD_CALLS}): {' '.join(m for m, _ in cold)}"
+        )
 
     def number_later(self, count: int) -> str:
         """A warm "number later" channel: one import per order while the shops wait, then the

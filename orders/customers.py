@@ -4,11 +4,11 @@ search, then creation if the channel may.
 Creating a customer is recoverable like the order: the first order to need a new customer
 claims its normalised e-mail (a pending CustomerLink, taken in a short transaction and never
 held across a Xentral call), records that a create was sent before sending it, saves the id
-Xentral returns at once, then adds the address and reads the number. Only then is the link
-complete and used by other orders. A later order that finds a claim held by an order at work
-waits a moment; a claim left by an order that is no longer at work is taken over, and the
-search (by the same normalised e-mail the customer was created with) finds a customer whose
-create answer was lost, so it is completed, never created twice.
+Xentral returns at once, then adds the address (its number comes with the order read). Only
+then is the link complete and used by other orders. A later order that finds a claim held by
+an order at work waits a moment; a claim left by an order that is no longer at work is taken
+over, and the search (by the same normalised e-mail the customer was created with) finds a
+customer whose create answer was lost, so it is completed, never created twice.
 """
 
 from dataclasses import dataclass
@@ -119,8 +119,8 @@ def customer_lookup(
 def customer_create(
     *, customer: dict, channel: Channel, client: XentralClient, claim: CustomerLink
 ) -> ResolvedCustomer:
-    """Create the customer this order claimed, then its address, then read its number. Each
-    step is recorded on the claim before the next call."""
+    """Create the customer this order claimed, then its address. Each step is recorded on
+    the claim before the next call."""
     _save_claim(claim, create_attempted=True)
     customer_id = client.create("/api/v2/customers", _customer_body(customer, channel))
     _save_claim(claim, xentral_customer_id=customer_id)
@@ -134,10 +134,39 @@ def _complete(
     if not claim.address_added:
         client.create(f"/api/v2/customers/{customer_id}/addresses", _address_body(customer))
         _save_claim(claim, address_added=True)
-    read = client.get(f"/api/v2/customers/{customer_id}") or {}
-    number = str((read.get("data") or read).get("number") or "")
-    _remember(keys, customer_id=customer_id, number=number)
-    return ResolvedCustomer(customer_id, number, created or claim.create_attempted, FoundBy.CREATED)
+    # V2 creates answer no number: the order read that follows the import names it
+    # (customer_number_learn), so no customer read is spent here.
+    _remember(keys, customer_id=customer_id, number="")
+    return ResolvedCustomer(customer_id, "", created or claim.create_attempted, FoundBy.CREATED)
+
+
+def customer_number_learn(*, customer_id: str, seen: dict | None, client: XentralClient) -> str:
+    """The number of a customer the hub knows only by id: the one the order read showed
+    (`customer {id, number}` of salesOrder.view), else one customer read. Links waiting for
+    it are completed."""
+    number = customer_number_seen(customer_id=customer_id, seen=seen)
+    if not number:
+        read = client.get(f"/api/v2/customers/{customer_id}") or {}
+        number = str((read.get("data") or read).get("number") or "")
+        _number_remember(customer_id, number)
+    return number
+
+
+def customer_number_seen(*, customer_id: str, seen: dict | None) -> str:
+    """The customer's number as an order's `customer {id, number}` shows it ("" when it does
+    not), remembered on the links waiting for it; no call."""
+    number = ""
+    if seen and str(seen.get("id") or "") == customer_id:
+        number = str(seen.get("number") or "")
+    _number_remember(customer_id, number)
+    return number
+
+
+def _number_remember(customer_id: str, number: str) -> None:
+    if number:
+        CustomerLink.objects.filter(
+            xentral_customer_id=customer_id, xentral_customer_number=""
+        ).update(xentral_customer_number=number)
 
 
 def _resolved(link: CustomerLink, found_by: FoundBy) -> ResolvedCustomer:

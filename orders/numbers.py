@@ -9,6 +9,7 @@ from backoffice.models import Purpose
 from backoffice.xentral.client import XentralClient, xentral_has_room
 from backoffice.xentral.errors import XentralRateLimited, XentralUnavailable
 from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
+from orders.customers import customer_number_seen
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus, WebhookEvent
 from orders.serializers import order_representation
 from orders.transitions import hub_base_url
@@ -52,11 +53,11 @@ def order_numbers_read(*, limit: int = 500, client: XentralClient | None = None)
         for item in found.get("data") or []:
             order_id, number = str(item.get("externalOrderId") or ""), item.get("documentNumber")
             if order_id in batch and number and str(item.get("id")) == batch[order_id]:
-                delivered += _number_store(order_id, str(number))
+                delivered += _number_store(order_id, str(number), item.get("customer"))
     return delivered
 
 
-def _number_store(order_id: str, number: str) -> int:
+def _number_store(order_id: str, number: str, customer: dict | None) -> int:
     with transaction.atomic():
         stored = OrderRequest.objects.filter(
             pk=order_id, status=OrderStatus.CREATED, xentral_order_number=""
@@ -64,6 +65,14 @@ def _number_store(order_id: str, number: str) -> int:
         if not stored:
             return 0
         order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+        if order.xentral_customer_id and not order.xentral_customer_number:
+            # A new customer's number comes with the order's, as for other channels.
+            order.xentral_customer_number = customer_number_seen(
+                customer_id=order.xentral_customer_id, seen=customer
+            )
+            OrderRequest.objects.filter(pk=order_id).update(
+                xentral_customer_number=order.xentral_customer_number
+            )
         OrderEvent.objects.create(
             order=order,
             kind=OrderEventKind.XENTRAL_CALL,

@@ -19,6 +19,7 @@ from orders.customers import (
     customer_create,
     customer_lookup,
     customer_may_be_created,
+    customer_number_learn,
 )
 from orders.errors import OrderBusinessError, OrderErrorCode, order_error
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
@@ -65,13 +66,23 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
             },
         )
     number: dict = {}
+    seen_customer = None
     if not order.xentral_order_number and not order.channel.number_later:
         # A "number later" channel hears the number by webhook, read 50 at a time.
         read = client.get(f"/api/v1/salesOrders/{order.xentral_order_id}")
         read = read.get("data", read) if isinstance(read, dict) else {}
         number = {"xentral_order_number": str(read.get("documentNumber") or "")}
         order.xentral_order_number = number["xentral_order_number"]
-    # The number is the last thing read: it is stored with the status, in one write.
+        seen_customer = read.get("customer")
+    # A new customer's number comes with the order read (a "number later" order learns it
+    # with its own number, in the sweep).
+    learn_now = order.xentral_order_number or not order.channel.number_later
+    if order.xentral_customer_id and not order.xentral_customer_number and learn_now:
+        number["xentral_customer_number"] = customer_number_learn(
+            customer_id=order.xentral_customer_id, seen=seen_customer, client=client
+        )
+        order.xentral_customer_number = number["xentral_customer_number"]
+    # The numbers are the last things read: they are stored with the status, in one write.
     order_transition(
         order_id=order.pk,
         to=OrderStatus.CREATED,

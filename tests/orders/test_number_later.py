@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from orders.models import OrderRequest, OrderStatus, WebhookEvent
+from catalog.index import resolve_skus
+from orders.models import CustomerLink, OrderRequest, OrderStatus, WebhookEvent
 from orders.tasks import retry_due_orders
 from tests.orders.conftest import hub_calls, order_payload, sales_orders
 from tests.orders.test_webhooks import SECRET, Receiver, _deliver_all
@@ -80,3 +81,36 @@ def test_numbers_are_read_fifty_at_a_time_once(hub, demo, number_later):
     numbers = {o["externalOrderNumber"]: o["documentNumber"] for o in sales_orders(demo)}
     stored = dict(OrderRequest.objects.values_list("reference", "xentral_order_number"))
     assert stored == numbers
+
+
+def test_a_new_customers_number_comes_with_the_order_number_in_the_sweep(hub, demo, number_later):
+    resolve_skus(["ART-001", "ART-002"])
+    assert hub.post_order(order_payload(reference="WARM-1")).status_code == 201
+    demo.clear_requests()
+    payload = order_payload(reference="COLD-1")
+    payload["customer"]["email"] = "neu@example.com"
+
+    response = hub.post_order(payload)
+    answered = [(c["method"], c["path"]) for c in hub_calls(demo)]
+    demo.clear_requests()
+    retry_due_orders()
+
+    customer_id = OrderRequest.objects.get(reference="COLD-1").xentral_customer_id
+    assert response.status_code == 201
+    assert answered == [
+        ("GET", "/api/v2/customers"),
+        ("POST", "/api/v2/customers"),
+        ("POST", f"/api/v2/customers/{customer_id}/addresses"),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+    ]
+    assert [(c["method"], c["path"]) for c in hub_calls(demo)] == [("GET", "/api/v1/salesOrders")]
+    [customer] = [c for c in demo.state()["customers"] if c["id"] == customer_id]
+    order = OrderRequest.objects.get(reference="COLD-1")
+    assert (order.xentral_order_number, order.xentral_customer_number) == (
+        sales_orders(demo, "COLD-1")[0]["documentNumber"],
+        customer["number"],
+    )
+    assert (
+        CustomerLink.objects.get(value="neu@example.com").xentral_customer_number
+        == (customer["number"])
+    )

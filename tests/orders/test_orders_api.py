@@ -209,7 +209,7 @@ def test_known_customer_and_known_skus_cost_two_calls(hub, demo):
     ]
 
 
-def test_new_customer_is_created_as_person_with_masterdata_address(hub, demo):
+def test_cold_order_costs_exactly_five_calls_and_learns_the_number_from_the_order(hub, demo):
     resolve_skus(["ART-001", "ART-002"])
     hub.post_order(order_payload(reference="WARM-1"))
     demo.clear_requests()
@@ -222,7 +222,6 @@ def test_new_customer_is_created_as_person_with_masterdata_address(hub, demo):
 
     assert response.status_code == 201
     assert response.json()["xentral"]["customer_created"] is True
-    assert response.json()["xentral"]["customer_number"]
     [created] = demo.requests(path_prefix="/api/v2/customers", method="POST")[:1]
     assert created["body"]["customerType"] == "person"
     assert created["body"]["firstname"] == "Erika Maria"
@@ -238,9 +237,15 @@ def test_new_customer_is_created_as_person_with_masterdata_address(hub, demo):
         ("GET", "/api/v2/customers"),
         ("POST", "/api/v2/customers"),
         ("POST", f"/api/v2/customers/{customer_id}/addresses"),
-        ("GET", f"/api/v2/customers/{customer_id}"),
         ("POST", "/api/v1/salesOrders/actions/import"),
         ("GET", f"/api/v1/salesOrders/{response.json()['xentral']['order_id']}"),
+    ]
+    [customer] = [c for c in demo.state()["customers"] if str(c["id"]) == customer_id]
+    assert response.json()["xentral"]["customer_number"] == customer["number"]
+    links = CustomerLink.objects.order_by("value")
+    assert list(links.values_list("value", "xentral_customer_number")) == [
+        ("kunde@example.com", "10001"),
+        ("neu@example.com", customer["number"]),
     ]
 
 

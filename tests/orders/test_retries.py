@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backoffice.models import StaffAlert
 from orders.errors import OrderErrorCode
-from orders.models import OrderEvent, OrderRequest, OrderStatus
+from orders.models import CustomerLink, OrderEvent, OrderRequest, OrderStatus
 from orders.retries import orders_retry_due
 from tests.orders.conftest import imports, order_payload, sales_orders
 
@@ -73,6 +73,32 @@ def test_commit_then_drop_is_found_by_lookup_and_never_imported_twice(hub, demo)
     assert len(imports(demo)) == 1
     assert demo.requests(path_prefix="/api/v1/salesOrders", method="GET")
     assert len(sales_orders(demo, "SHOP-12345")) == 1
+
+
+def test_an_adopted_order_of_a_new_customer_reads_the_customer_number_once(hub, demo):
+    demo.faults(commitThenDropRate=1.0, paths=[IMPORT])
+    payload = order_payload()
+    payload["customer"]["email"] = "neu@example.com"
+    response = hub.post_order(payload)
+    demo.faults()
+    demo.clear_requests()
+    _make_due()
+
+    orders_retry_due()
+
+    assert response.status_code == 202
+    order = OrderRequest.objects.get()
+    [customer] = [c for c in demo.state()["customers"] if c["id"] == order.xentral_customer_id]
+    assert (order.status, order.xentral_customer_number) == (
+        OrderStatus.CREATED,
+        customer["number"],
+    )
+    assert [(c["method"], c["path"]) for c in demo.requests()] == [
+        ("GET", "/api/v1/salesOrders"),
+        ("GET", f"/api/v2/customers/{customer['id']}"),
+    ]
+    link = CustomerLink.objects.get(value="neu@example.com")
+    assert link.xentral_customer_number == customer["number"]
 
 
 def test_connection_dropped_before_the_write_is_imported_on_retry(hub, demo):
