@@ -180,6 +180,30 @@ class RateWindow(models.Model):
         return f"window {self.window} {self.purpose}: {self.calls}"
 
 
+class XentralFeature(models.TextChoices):
+    """Beta endpoints the hub may use where an instance offers them."""
+
+    V3_CUSTOMER_CREATE = "v3_customer_create", "V3 customer create (beta)"
+
+
+class XentralFeatureOff(models.Model):
+    """A beta feature a Xentral instance refused (403/404): not tried again before `until`,
+    by any process."""
+
+    instance = models.CharField(max_length=255, help_text="The Xentral URL (XENTRAL_URL).")
+    feature = models.CharField(max_length=40, choices=XentralFeature.choices)
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "feature"], name="feature_off_per_instance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature} off on {self.instance} until {self.until:%Y-%m-%d %H:%M}"
+
+
 class StaffAlert(models.Model):
     """Something staff must act on that no order or import row owns (e.g. a rejected token)."""
 

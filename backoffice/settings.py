@@ -214,6 +214,9 @@ XENTRAL_READ_TIMEOUT_S = env.float("XENTRAL_READ_TIMEOUT_S", default=20.0)
 XENTRAL_MAX_INLINE_WAIT_S = env.float("XENTRAL_MAX_INLINE_WAIT_S", default=2.0)
 XENTRAL_GET_RETRIES = env.int("XENTRAL_GET_RETRIES", default=2)
 XENTRAL_RATE_LIMIT = env.int("XENTRAL_RATE_LIMIT", default=100)
+# Beta: create new order customers with POST /api/v3/customers (address inline, number in
+# the answer). A 403/404 turns it off for that instance for a day (backoffice.xentral.features).
+XENTRAL_V3_CUSTOMERS = env.bool("XENTRAL_V3_CUSTOMERS", default=False)
 XENTRAL_RATE_WINDOW_S = env.float("XENTRAL_RATE_WINDOW_S", default=60.0)
 # Shares of the limit that bulk purposes may use per window; orders take what the window has left.
 XENTRAL_BUDGET_SHARES = {

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from backoffice.models import XentralFeatureOff
+from catalog.index import resolve_skus
 from orders.errors import OrderErrorCode, violation_errors
 from orders.models import CustomerLink, CustomerLinkStatus, OrderRequest, OrderStatus
 from orders.retries import orders_retry_due
@@ -169,3 +171,118 @@ def test_xentral_violations_are_named_by_the_payloads_fields():
         ("", "Xentral: Order is locked."),
     ]
 
+
+V3_CUSTOMERS = "/api/v3/customers"
+
+
+def _cold_order(hub, reference: str, email: str):
+    return hub.post_order(order_payload(reference=reference, customer=_new_customer(email)))
+
+
+def _hub_paths(demo) -> list[tuple[str, str]]:
+    return [(c["method"], c["path"]) for c in hub_calls(demo)]
+
+
+def _warm(hub, demo) -> None:
+    """Indexed SKUs and known methods: an order of the known customer goes first."""
+    resolve_skus(["ART-001", "ART-002"])
+    assert hub.post_order(order_payload(reference="WARM-1")).status_code == 201
+    demo.clear_requests()
+
+
+def test_with_v3_customers_a_cold_order_costs_exactly_four_calls(hub, demo, settings):
+    settings.XENTRAL_V3_CUSTOMERS = True
+    _warm(hub, demo)
+
+    response = _cold_order(hub, "V3-1", "neu@example.com")
+
+    assert response.status_code == 201
+    order = OrderRequest.objects.get(reference="V3-1")
+    [customer] = _customers(demo, "neu@example.com")
+    assert _hub_paths(demo) == [
+        ("GET", CUSTOMERS),
+        ("POST", V3_CUSTOMERS),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{order.xentral_order_id}"),
+    ]
+    [created] = demo.requests(path_prefix=V3_CUSTOMERS, method="POST")
+    assert created["body"] == {
+        "primaryAddress": {
+            "name": "Max Muster",
+            "street": "Musterstraße 1",
+            "zipCode": "12345",
+            "city": "Musterstadt",
+            "country": "DE",
+            "email": "neu@example.com",
+        },
+        "mainProject": {"id": "1"},
+    }
+    assert (order.xentral_customer_id, order.xentral_customer_number) == (
+        str(customer["id"]),
+        customer["number"],
+    )
+    assert [(a["street"], a["zipCode"]) for a in _addresses(demo, customer["id"])] == [
+        ("Musterstraße 1", "12345")
+    ]
+    assert CustomerLink.objects.values_list("xentral_customer_number", "status").get(
+        value="neu@example.com"
+    ) == (customer["number"], CustomerLinkStatus.COMPLETE)
+
+
+def test_a_403_from_v3_customers_falls_back_to_v2_and_is_not_tried_for_a_day(hub, demo, settings):
+    settings.XENTRAL_V3_CUSTOMERS = True
+    _warm(hub, demo)
+    demo.faults(failNext=[{"method": "POST", "path": V3_CUSTOMERS, "status": 403}])
+
+    first = _cold_order(hub, "V3-1", "erste@example.com")
+    first_calls = _hub_paths(demo)
+    demo.clear_requests()
+    second = _cold_order(hub, "V3-2", "zweite@example.com")
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    [one] = _customers(demo, "erste@example.com")
+    [two] = _customers(demo, "zweite@example.com")
+    orders = {o.reference: o for o in OrderRequest.objects.exclude(reference="WARM-1")}
+    assert first_calls == [
+        ("GET", CUSTOMERS),
+        ("POST", V3_CUSTOMERS),
+        ("POST", CUSTOMERS),
+        ("POST", f"{CUSTOMERS}/{one['id']}/addresses"),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{orders['V3-1'].xentral_order_id}"),
+    ]
+    assert _hub_paths(demo) == [
+        ("GET", CUSTOMERS),
+        ("POST", CUSTOMERS),
+        ("POST", f"{CUSTOMERS}/{two['id']}/addresses"),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{orders['V3-2'].xentral_order_id}"),
+    ]
+    assert (orders["V3-1"].xentral_customer_number, orders["V3-2"].xentral_customer_number) == (
+        one["number"],
+        two["number"],
+    )
+    switch = XentralFeatureOff.objects.get()
+    assert (switch.instance, switch.feature) == (settings.XENTRAL_URL, "v3_customer_create")
+    assert timedelta(hours=23, minutes=59) < switch.until - timezone.now() <= timedelta(days=1)
+
+
+def test_v3_customers_are_used_again_once_the_day_is_over(hub, demo, settings):
+    settings.XENTRAL_V3_CUSTOMERS = True
+    XentralFeatureOff.objects.create(
+        instance=settings.XENTRAL_URL,
+        feature="v3_customer_create",
+        until=timezone.now() - timedelta(seconds=1),
+    )
+    _warm(hub, demo)
+
+    response = _cold_order(hub, "V3-1", "neu@example.com")
+
+    assert response.status_code == 201
+    order = OrderRequest.objects.get(reference="V3-1")
+    assert _hub_paths(demo) == [
+        ("GET", CUSTOMERS),
+        ("POST", V3_CUSTOMERS),
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", f"/api/v1/salesOrders/{order.xentral_order_id}"),
+    ]

@@ -86,3 +86,39 @@ def test_v3_create_can_be_refused_with_403_by_a_planned_fault(sandbox):
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["scopes"] == ["injected:fault"]
     assert sandbox.state()["customers"] == []
+
+
+def test_v3_create_answers_201_with_the_body_and_no_location(sandbox):
+    response = sandbox.api(
+        "POST", "/api/v3/customers", json={"primaryAddress": ADDRESS, "mainProject": {"id": "1"}}
+    )
+    assert response.status_code == 201
+    assert "Location" not in response.headers
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["data"]["mainProject"] == {"id": "1"}
+
+
+def test_v3_create_refuses_undocumented_fields_types_and_projects(sandbox):
+    body = {
+        "primaryAddress": {**ADDRESS, "type": "sir", "zip": "12345"},
+        "customerType": "company",
+        "mainProject": {"id": "999"},
+    }
+    response = sandbox.api("POST", "/api/v3/customers", json=body)
+    assert response.status_code == 400
+    assert response.json()["violations"] == {
+        "customerType": ["This field was not expected."],
+        "primaryAddress": {
+            "zip": ["This field was not expected."],
+            "type": ["The value must be one of: company, mr, mrs, other."],
+        },
+        "mainProject": {"id": ["No mainProject with id 999 exists."]},
+    }
+    assert sandbox.state()["customers"] == []
+
+
+def test_v3_create_keeps_the_address_type_as_the_salutation(sandbox):
+    address = {**ADDRESS, "name": "Cher", "type": "other"}
+    customer = sandbox.api("POST", "/api/v3/customers", json={"primaryAddress": address}).json()
+    view = sandbox.api("GET", f"/api/v2/customers/{customer['data']['id']}").json()["data"]
+    assert (view["name"], view["customerType"], view["salutation"]) == ("Cher", "person", "other")

@@ -4,7 +4,12 @@ V3 create that takes the primary address in the same call."""
 from backoffice.xentral.sandbox import responses as r
 from backoffice.xentral.sandbox.querying import apply_filters, paged, parse_filters
 from backoffice.xentral.sandbox.state import now_iso
-from backoffice.xentral.sandbox.validation import check_object, raise_if, required_message
+from backoffice.xentral.sandbox.validation import (
+    check_object,
+    check_reference,
+    raise_if,
+    required_message,
+)
 
 # The documented operators hold for every documented key; the sandbox filters on these keys.
 CUSTOMER_OPS = {"equals", "notEquals", "lessThan", "greaterThan", "in", "notIn"}
@@ -31,6 +36,13 @@ NAMED_ADDRESS_FIELDS = MASTERDATA_FIELDS | {
 }  # fmt: skip
 ADDRESS_TYPES = {"masterdata": MASTERDATA_FIELDS, "billingaddress": NAMED_ADDRESS_FIELDS,
                  "deliveryaddress": NAMED_ADDRESS_FIELDS}  # fmt: skip
+# POST::api-v3-customers: the body is closed (additionalProperties false) to these fields.
+V3_CUSTOMER_FIELDS = {
+    "number", "deviatingDebtorAccountNumber", "mainProject", "primaryAddress",
+    "deviatingBillingAddress", "communication", "financials", "fulfillment", "documentDelivery",
+    "accountManager", "salesManager", "originSalesChannel", "groups", "tags", "customFields",
+    "customerRoles", "notes",
+}  # fmt: skip
 V3_ADDRESS_FIELDS = {
     "name", "type", "title", "contactPerson", "salutation", "department", "subDepartment",
     "addressSupplement", "street", "zipCode", "city", "state", "country", "gln", "email", "phone",
@@ -173,7 +185,7 @@ def customer_create_v3(app, request, body):
     """Beta: the customer and its primary address in one call; answers the customer."""
     state = app.state
     with state.lock:
-        found = check_object(body, allowed=None, required=("primaryAddress",))
+        found = check_object(body, allowed=V3_CUSTOMER_FIELDS, required=("primaryAddress",))
         address = body.get("primaryAddress")
         if isinstance(address, dict):
             problems = check_object(
@@ -182,10 +194,15 @@ def customer_create_v3(app, request, body):
                 required=("name", "street", "city", "zipCode", "country"),
             )
             _check_country(address.get("country"), problems)
+            if address.get("type") not in SALUTATIONS | {None}:
+                problems["type"] = ["The value must be one of: company, mr, mrs, other."]
             if problems:
                 found["primaryAddress"] = problems
         elif address is not None:
             found["primaryAddress"] = [required_message("primaryAddress")]
+        check_reference(
+            body, "mainProject", lambda id_: state.get("projects", id_), found, required=False
+        )
         _check_number(state, body.get("number"), found)
         raise_if(found)
         project = body.get("mainProject") or {"id": "1"}
@@ -194,6 +211,7 @@ def customer_create_v3(app, request, body):
             {
                 "number": body.get("number"),
                 "customerType": "company" if address.get("type") == "company" else "person",
+                "salutation": address.get("type"),
                 "name": address["name"],
                 "contactDetails": {"email": address.get("email"), "phone": address.get("phone")},
                 "project": {"id": str(project["id"])},
