@@ -20,7 +20,7 @@ from catalog.imports.steps import (
     row_set,
     row_step_done,
 )
-from catalog.imports.variants import parent_options, variants_apply
+from catalog.imports.variants import parent_matrix, variants_apply
 from catalog.models import (
     ImportEvent,
     ImportEventKind,
@@ -179,8 +179,9 @@ def _apply_product(row: ImportRow, client: XentralClient) -> None:
         product_import_id=row.product_import_id, data__variant_of=data["number"]
     ).exists()
     if row.action == RowAction.CREATE:
-        options = parent_options(row) if is_parent else None
-        _ensure_created(row, client, product_body(data, parent_options=options))
+        options, inline = parent_matrix(row) if is_parent else (None, None)
+        body = product_body(data, parent_options=options, inline_variants=inline)
+        _ensure_created(row, client, body)
     else:
         changed = changed_columns(data)
         if changed and ImportStep.PATCH not in row.steps_done:

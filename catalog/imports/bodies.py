@@ -15,14 +15,46 @@ MEASUREMENTS = (
 )
 
 
-def product_body(data: dict, *, parent_options: list[dict] | None = None) -> dict:
-    """The create body of a product (a matrix parent when it has options)."""
+def product_body(
+    data: dict,
+    *,
+    parent_options: list[dict] | None = None,
+    inline_variants: list[dict] | None = None,
+) -> dict:
+    """The create body of a product (a matrix parent when it has options, created with its
+    variants inline when it has those)."""
     body = {"number": data["number"], **product_patch(data, PRODUCT_COLUMNS)}
     body.setdefault("project", {"id": "1"})
     if parent_options:
         body["isMatrixProduct"] = True
         body["options"] = parent_options
+        if inline_variants:
+            body["variants"] = inline_variants
     return body
+
+
+def variant_choices(data: dict) -> dict[str, str]:
+    """A variant row's option values: option name -> value name."""
+    return {name: data[column] for column, name in OPTION_NAMES.items() if data.get(column)}
+
+
+def inline_variants_body(variants_data: list[dict]) -> list[dict]:
+    """product.createV2's inline `variants`: each names its option values by name (Xentral
+    gives them numbers from the range and no EAN; the bulk PATCH sets both)."""
+    return [
+        {
+            "options": [
+                {"name": value, "option": {"name": option}}
+                for option, value in variant_choices(data).items()
+            ]
+        }
+        for data in variants_data
+    ]
+
+
+def variants_patch_body(variants: list[tuple[str, dict]]) -> list[dict]:
+    """product.updateMultipleV2: (id, row data) of each variant -> its number and fields."""
+    return [{"id": xentral_id, **variant_body(data)} for xentral_id, data in variants]
 
 
 def variant_body(data: dict) -> dict:

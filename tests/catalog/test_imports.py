@@ -380,3 +380,147 @@ def test_a_foreign_number_of_another_product_fails_only_that_row(hub, sandbox):
     posts = [e["path"] for e in sandbox.requests(method="POST")]
     assert posts == ["/api/v2/products"], "the reference was not sent to Xentral"
     assert ExternalReference.objects.get(number="F-1").product.number == "FIRST"
+
+
+def _apply_over_http(hub, import_id: str) -> dict:
+    assert hub.post(f"{hub.base}/imports/{import_id}/apply").status_code == 202
+    while import_run_chunk(import_id=import_id):  # the job's steps, as the worker runs them
+        pass
+    return hub.get(f"{hub.base}/imports/{import_id}").json()
+
+
+def _product_calls(sandbox) -> list[tuple[str, str]]:
+    return [
+        (e["method"], e["path"])
+        for e in sandbox.requests()
+        if e["path"].startswith(("/api/v2/products", "/api/v1/products"))
+    ]
+
+
+FAMILY = b"number,name,ean,variant_of,option_size,option_colour\nTEE,Tee,,,,\n" + b"".join(
+    f"TEE-{size}-{colour},Tee {size} {colour},40000000{i:05d},TEE,{size},{colour}\n".encode()
+    for i, (size, colour) in enumerate((s, c) for s in ("S", "M", "L") for c in ("Red", "Blue"))
+)
+
+
+def test_a_new_matrix_family_of_six_variants_costs_three_product_calls(hub, sandbox):
+    checked = upload_checked(hub, FAMILY).json()
+    sandbox.clear_requests()
+
+    result = _apply_over_http(hub, checked["id"])
+
+    assert result["status"] == "done", result
+    products = by_number(sandbox.state())
+    parent = products["TEE"]
+    assert _product_calls(sandbox) == [
+        ("POST", "/api/v2/products"),
+        ("GET", "/api/v2/products"),
+        ("PATCH", "/api/v2/products"),
+    ]
+    create, listing, patch = sandbox.requests()
+    assert create["body"]["variants"][0] == {
+        "options": [{"name": "S", "option": {"name": "Size"}},
+                    {"name": "Red", "option": {"name": "Colour"}}]
+    }  # fmt: skip
+    assert create["body"]["options"] == [
+        {"name": "Size", "values": [{"name": "S"}, {"name": "M"}, {"name": "L"}]},
+        {"name": "Colour", "values": [{"name": "Red"}, {"name": "Blue"}]},
+    ]
+    assert listing["query"]["filter[0][key]"] == "variantOf"
+    assert len(patch["body"]) == 6
+    variants = {n: p for n, p in products.items() if n != "TEE"}
+    assert {n: (p["ean"], p["variantOf"]) for n, p in variants.items()} == {
+        f"TEE-{size}-{colour}": (f"40000000{i:05d}", {"id": parent["id"]})
+        for i, (size, colour) in enumerate((s, c) for s in ("S", "M", "L") for c in ("Red", "Blue"))
+    }
+    for number, product in variants.items():
+        row = ImportRow.objects.get(number=number)
+        assert (row.xentral_id, row.status) == (product["id"], RowStatus.DONE)
+        assert Product.objects.get(number=number).xentral_id == product["id"]
+    view = sandbox.api("GET", f"/api/v2/products/{variants['TEE-L-Blue']['id']}").json()["data"]
+    assert [(o["name"], [v["name"] for v in o["values"]]) for o in view["selectedOptions"]] == [
+        ("Size", ["L"]),
+        ("Colour", ["Blue"]),
+    ]
+
+
+def test_new_values_on_an_existing_parent_use_options_values_and_create_variants(hub, sandbox):
+    _apply_over_http(hub, upload_checked(hub, FAMILY).json()["id"])
+    parent_id = Product.objects.get(number="TEE").xentral_id
+    more = (
+        b"number,name,ean,variant_of,option_size,option_colour\n"
+        b"TEE-XL-Red,Tee XL Red,4000000000101,TEE,XL,Red\n"
+        b"TEE-XL-Green,Tee XL Green,4000000000102,TEE,XL,Green\n"
+    )
+    checked = upload_checked(hub, more).json()
+    sandbox.clear_requests()
+
+    result = _apply_over_http(hub, checked["id"])
+    calls = _product_calls(sandbox)
+
+    assert result["status"] == "done", result
+    options = sandbox.api("GET", f"/api/v1/products/{parent_id}/options").json()["data"]
+    size, colour = (o["id"] for o in options)
+    base = f"/api/v1/products/{parent_id}"
+    assert calls == [
+        ("GET", "/api/v2/products"),
+        ("GET", f"{base}/options"),
+        ("GET", f"{base}/options/{size}/values"),
+        ("POST", f"{base}/options/{size}/values"),
+        ("GET", f"{base}/options/{size}/values"),
+        ("GET", f"{base}/options/{colour}/values"),
+        ("POST", f"{base}/options/{colour}/values"),
+        ("GET", f"{base}/options/{colour}/values"),
+        ("POST", f"{base}/actions/createVariants"),
+        ("GET", "/api/v2/products"),
+        ("PATCH", "/api/v2/products"),
+    ]
+    value_posts = [e["body"] for e in sandbox.requests(method="POST") if "values" in e["path"]]
+    assert value_posts == [[{"name": "XL"}], [{"name": "Green"}]]
+    products = by_number(sandbox.state())
+    assert {n: p["ean"] for n, p in products.items() if n.startswith("TEE-XL")} == {
+        "TEE-XL-Red": "4000000000101",
+        "TEE-XL-Green": "4000000000102",
+    }
+    assert len([p for p in products.values() if p.get("variantOf")]) == 8
+
+
+def test_a_variant_xentral_refuses_in_the_bulk_patch_fails_alone(hub, sandbox):
+    family = (
+        b"number,name,ean,variant_of,option_size\nCAP,Cap,,,\n"
+        b"CAP-S,Cap S,4000000000201,CAP,S\nCAP-M,Cap M,4000000000202,CAP,M\n"
+        b"CAP-L,Cap L,4000000000203,CAP,L\n"
+    )
+    checked = upload_checked(hub, family).json()
+    # The parent is product 1 and its inline variants 2, 3 and 4 (S, M, L) in a fresh sandbox.
+    sandbox.faults(
+        failNext=[
+            {"method": "PATCH", "path": "/api/v2/products", "status": 400},
+            {"method": "PATCH", "path": "/api/v2/products/3", "status": 400},
+        ]
+    )
+    sandbox.clear_requests()
+
+    result = _apply_over_http(hub, checked["id"])
+
+    rows = {r["number"]: r for r in result["rows"]}
+    assert {n: r["status"] for n, r in rows.items()} == {
+        "CAP": "done", "CAP-S": "done", "CAP-M": "failed", "CAP-L": "done",
+    }  # fmt: skip
+    assert ImportRow.objects.get(number="CAP-M").xentral_id == "3"
+    assert rows["CAP-M"]["errors"] == [
+        "Xentral refused PATCH /api/v2/products/3: Validation failed.; Injected fault."
+    ]
+    assert _product_calls(sandbox) == [
+        ("POST", "/api/v2/products"),
+        ("GET", "/api/v2/products"),
+        ("PATCH", "/api/v2/products"),
+        ("PATCH", "/api/v2/products/2"),
+        ("PATCH", "/api/v2/products/3"),
+        ("PATCH", "/api/v2/products/4"),
+    ]
+    products = by_number(sandbox.state())
+    assert {n: products[n]["ean"] for n in ("CAP-S", "CAP-L")} == {
+        "CAP-S": "4000000000201",
+        "CAP-L": "4000000000203",
+    }
