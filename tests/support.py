@@ -65,11 +65,14 @@ def wait_for_port(port: int, *, timeout: float = 60.0, proc: subprocess.Popen | 
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def start_sandbox(*args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `manage.py run_sandbox` in its own process; returns the process and its URL."""
+def start_command(
+    command: str, *args: str, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start a `manage.py <command> --port N` server in its own process; returns the process
+    and its URL once it listens (the stand-ins' run commands)."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "run_sandbox", "--port", str(port), *args],
+        [sys.executable, "manage.py", command, "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -79,9 +82,14 @@ def start_sandbox(*args: str, port: int | None = None) -> tuple[subprocess.Popen
     except Exception:
         proc.kill()
         raise RuntimeError(
-            f"sandbox did not start: {proc.stderr.read().decode()[-2000:]}"
+            f"{command} did not start: {proc.stderr.read().decode()[-2000:]}"
         ) from None
     return proc, f"http://127.0.0.1:{port}"
+
+
+def start_sandbox(*args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `manage.py run_sandbox` in its own process; returns the process and its URL."""
+    return start_command("run_sandbox", *args, port=port)
 
 
 class Sandbox:

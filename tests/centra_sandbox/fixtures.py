@@ -10,34 +10,19 @@ Use it from any test directory by importing the fixtures into that directory's c
 """
 
 import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.support import ROOT, free_port, wait_for_port
+from tests.support import start_command
 
 CENTRA_TOKEN = "centra-token"
 
 
 def start_centra_sandbox(*args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """Start `manage.py run_centra_sandbox` in its own process; returns it and its base URL."""
-    port = port or free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "run_centra_sandbox", "--port", str(port), *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_port(port, proc=proc)
-    except Exception:
-        proc.kill()
-        raise RuntimeError(
-            f"Centra stand-in did not start: {proc.stderr.read().decode()[-2000:]}"
-        ) from None
-    return proc, f"http://127.0.0.1:{port}"
+    return start_command("run_centra_sandbox", *args, port=port)
 
 
 class CentraSandbox:
