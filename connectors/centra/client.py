@@ -11,7 +11,6 @@ HTTP 200, raise typed errors.
 
 import email.utils
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,9 +19,9 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
 
 from backoffice.outbound import OutboundRefused, outbound_destination_check
+from backoffice.xentral.client import shared_session
 from connectors.centra.buckets import bucket_reserve
 from connectors.centra.documents import DOCUMENTS, is_mutation
 from connectors.centra.errors import (
@@ -43,21 +42,6 @@ USER_AGENT = "xentral-hub/1.0"
 EXCERPT_CHARS = 2000
 # Retry-After given as a number this large is a Unix timestamp, not a count of seconds.
 EPOCH_THRESHOLD = 10**9
-
-_session_lock = threading.Lock()
-_session: requests.Session | None = None
-
-
-def shared_session() -> requests.Session:
-    global _session
-    with _session_lock:
-        if _session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            _session = session
-        return _session
 
 
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
@@ -104,6 +88,7 @@ class CentraClient:
         self.centra = centra
         self.subject = subject
         self.wait = wait
+        # One pooled session per process for every outbound API (pools are per host).
         self.session = session or shared_session()
         self.sleep = sleep
         self.clock = clock
