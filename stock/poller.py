@@ -15,6 +15,7 @@ from backoffice.xentral.errors import XentralError
 from backoffice.xentral.params import MAX_PAGE_SIZE, filter_params
 from catalog.models import Product, ProductKind
 from orders.selectors import product_ids_ordered_since
+from stock.changes import stock_changes_batch
 from stock.models import PollCycle, ProductStock
 from stock.selectors import stale_q
 from stock.snapshots import figure, snapshot_take
@@ -50,7 +51,9 @@ def stock_poll_cycle(
     stocks = _ensure_stock_rows(skus)
     plan = PollPlan(client=client, budget=budget, stocks=stocks, started=started)
     try:
-        plan.run(ordered_since=last.started_at if last else started - timedelta(days=1))
+        # One cycle is one batch of stock announcements (see stock.changes).
+        with stock_changes_batch():
+            plan.run(ordered_since=last.started_at if last else started - timedelta(days=1))
     except XentralError as error:
         # Xentral down or limiting: stop here; the cycle is still recorded with what it spent.
         logger.warning("stock poll stopped early: %s", error)

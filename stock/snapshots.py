@@ -15,7 +15,7 @@ from backoffice.xentral.client import XentralClient
 from catalog.models import Product
 from orders.models import OrderRequest
 from stock.alerts import alerts_evaluate
-from stock.changes import stock_changes_announce
+from stock.changes import stock_changes_announce, stock_changes_batch
 from stock.models import (
     ChannelStock,
     ProductStock,
@@ -176,7 +176,8 @@ def _reservation_rows(*, snapshot: StockSnapshot, reservations: list[dict]) -> l
 def stock_refresh(*, products: list[Product], client: XentralClient | None = None) -> int:
     """Refresh these products now (the admin's "refresh now"); returns snapshots written."""
     client = stock_client(client)
-    return sum(1 for p in products if snapshot_take(product=p, client=client.bound(subject=p)))
+    with stock_changes_batch():
+        return sum(1 for p in products if snapshot_take(product=p, client=client.bound(subject=p)))
 
 
 def snapshots_prune(*, older_than_days: int) -> int:

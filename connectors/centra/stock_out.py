@@ -118,8 +118,8 @@ def centra_stock_changed(
 ) -> None:
     """For each Centra channel: owe a push when the figure it is told changed for a reason
     other than its own orders; for its own orders, only move what Centra is believed to hold."""
-    if not pushable_products().filter(pk=product.pk).exists():
-        return
+    if not product.is_stock_item or product.kind == ProductKind.MATRIX_PARENT:
+        return  # as pushable_products(), without a query per snapshot
     for centra in pushing_channels():
         new = centra_quantities(centra=centra, snapshot=snapshot)
         if previous is not None and new == centra_quantities(centra=centra, snapshot=previous):

@@ -24,7 +24,7 @@ from connectors.centra.stock_out import (
 from orders.models import OrderStatus
 from orders.serializers import validated_payload
 from orders.services import order_submit
-from stock.changes import stock_changes_announce
+from stock.changes import stock_changes_announce, stock_changes_batch
 from stock.models import ProductStock, Reservation, WarehouseStock
 from stock.poller import stock_poll_cycle
 from tests.factories import (
@@ -121,6 +121,44 @@ def test_a_change_owes_one_push_and_the_channels_own_shipment_only_moves_the_bas
         stock_changes_announce(product=product, previous=first, snapshot=shipped)
     item.refresh_from_db()
     assert (item.due, item.quantities, len(queued)) == (False, {"7": 8}, 0)
+
+
+def _announce_all(snapshots) -> None:
+    for snapshot in snapshots:
+        stock_changes_announce(product=snapshot.product, previous=None, snapshot=snapshot)
+
+
+def test_without_a_pushing_centra_channel_a_snapshot_costs_no_query(django_assert_num_queries):
+    _centra(warehouse_map={})  # a Centra channel, but no warehouse is told stock
+    products = [ProductFactory() for _ in range(3)]
+    snapshots = [_snapshot(p, warehouses={"1": "5"}) for p in products]
+
+    with stock_changes_batch():
+        with django_assert_num_queries(1):  # "is any Centra channel told stock?", once
+            _announce_all(snapshots)
+        with django_assert_num_queries(0):
+            _announce_all(snapshots)
+    with django_assert_num_queries(3):  # outside a batch: once per announcement
+        _announce_all(snapshots)
+
+    assert CentraStockItem.objects.count() == 0
+
+
+def test_inside_a_batch_a_pushing_centra_channel_still_hears_every_snapshot(
+    django_capture_on_commit_callbacks,
+):
+    centra = _centra({"1": "7"})
+    products = [ProductFactory() for _ in range(2)]
+    snapshots = [_snapshot(p, warehouses={"1": "5"}) for p in products]
+
+    with django_capture_on_commit_callbacks() as queued, stock_changes_batch():
+        _announce_all(snapshots)
+
+    owed = CentraStockItem.objects.filter(centra=centra, due=True)
+    assert sorted(owed.values_list("product__number", flat=True)) == sorted(
+        p.number for p in products
+    )
+    assert len(queued) == 1  # one push task for the burst
 
 
 def test_sizes_go_by_ean_unless_it_is_missing_or_shared():
