@@ -122,29 +122,40 @@ def _resolve_checked(host: str, port: int) -> str:
     return str(addresses[0])
 
 
-def outbound_destination_check(url: str) -> None:
-    """Raise `OutboundRefused` unless `url` may be called now: its form (as when saved) and
-    every address its host resolves to. For clients that need the whole answer (a platform's
-    API) and so make the call themselves, without following redirects."""
-    try:
-        outbound_url_validate(url)
-    except ValidationError as exc:
-        raise OutboundRefused("; ".join(exc.messages)) from None
-    parts = urlsplit(url)
-    https = parts.scheme.lower() == "https"
-    _resolve_checked(parts.hostname, parts.port or (443 if https else 80))
-
-
 def _sanitise(raw: bytes) -> str:
     text = raw.decode("utf-8", errors="replace")
     printable = "".join(c if c.isprintable() else " " for c in text)
     return " ".join(printable.split())[:EXCERPT_CHARS]
 
 
-def outbound_post(
-    url: str, *, body: bytes, headers: dict[str, str], deadline_s: float | None = None
-) -> OutboundResult:
-    """POST `body` to `url` under the policy; never raises for the remote side's faults."""
+@dataclass(frozen=True)
+class OutboundResponse:
+    """An answer read under the policy: at most `max_bytes` of its body (`truncated` when
+    there was more)."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    truncated: bool
+
+
+class OutboundUnreachable(Exception):
+    """No complete answer (refused connection, TLS failure, deadline); the message is short and
+    sanitised. Something may have been sent."""
+
+
+def outbound_request(
+    method: str,
+    url: str,
+    *,
+    body: bytes,
+    headers: dict[str, str],
+    deadline_s: float | None = None,
+    max_bytes: int | None = None,
+) -> OutboundResponse:
+    """Send one request to `url` under the policy: the host resolved and checked once, and the
+    connection made to that checked address (TLS still verifies the URL's host name), never a
+    second lookup. Raises `OutboundRefused` (nothing sent) or `OutboundUnreachable`."""
     try:
         outbound_url_validate(url)
     except ValidationError as exc:
@@ -154,6 +165,7 @@ def outbound_post(
     port = parts.port or (443 if https else 80)
     address = _resolve_checked(parts.hostname, port)
     deadline_s = settings.OUTBOUND_DEADLINE_S if deadline_s is None else deadline_s
+    limit = settings.OUTBOUND_MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
     connection = _connection(address, port, host=parts.hostname, https=https, timeout=deadline_s)
     # The deadline covers the whole exchange: a peer trickling its answer byte by byte is cut
     # off by closing the socket under it.
@@ -161,32 +173,47 @@ def outbound_post(
     watchdog = threading.Timer(deadline_s, _cut, args=(connection, cut))
     watchdog.daemon = True
     started = time.monotonic()
+    late = f"no complete answer within {deadline_s:g} s"
     watchdog.start()
     try:
         host_header = parts.netloc.rsplit("@", 1)[-1]
         path = parts.path or "/"
         if parts.query:
             path += f"?{parts.query}"
-        connection.request("POST", path, body=body, headers={**headers, "Host": host_header})
+        connection.request(method, path, body=body, headers={**headers, "Host": host_header})
         response = connection.getresponse()
-        status = response.status
         raw = b""
-        limit = settings.OUTBOUND_MAX_RESPONSE_BYTES
-        while len(raw) < limit:
-            chunk = response.read1(min(READ_CHUNK, limit - len(raw)))
+        while len(raw) <= limit:  # one byte beyond the cap tells a truncated answer
+            chunk = response.read1(min(READ_CHUNK, limit + 1 - len(raw)))
             if not chunk:
                 break
             raw += chunk
         if cut.is_set():
-            return OutboundResult(None, "", f"no complete answer within {deadline_s:g} s")
-        return OutboundResult(status=status, excerpt=_sanitise(raw))
+            raise OutboundUnreachable(late)
+        return OutboundResponse(
+            status=response.status,
+            headers=response.headers,
+            body=raw[:limit],
+            truncated=len(raw) > limit,
+        )
     except (OSError, http.client.HTTPException, ValueError) as exc:
         if cut.is_set() or time.monotonic() - started >= deadline_s:
-            return OutboundResult(None, "", f"no complete answer within {deadline_s:g} s")
-        return OutboundResult(None, "", _sanitise(f"{type(exc).__name__}: {exc}".encode()))
+            raise OutboundUnreachable(late) from None
+        raise OutboundUnreachable(_sanitise(f"{type(exc).__name__}: {exc}".encode())) from None
     finally:
         watchdog.cancel()
         connection.close()
+
+
+def outbound_post(
+    url: str, *, body: bytes, headers: dict[str, str], deadline_s: float | None = None
+) -> OutboundResult:
+    """POST `body` to `url` under the policy; never raises for the remote side's faults."""
+    try:
+        response = outbound_request("POST", url, body=body, headers=headers, deadline_s=deadline_s)
+    except OutboundUnreachable as exc:
+        return OutboundResult(None, "", str(exc))
+    return OutboundResult(status=response.status, excerpt=_sanitise(response.body))
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):

@@ -1,27 +1,33 @@
 """CentraClient: the only code that speaks HTTP to Centra's GraphQL Integration API.
 
-Plain `requests` (a pooled session, as the Xentral client): Centra needs no more than a POST of
-a named document with its variables, and a library such as `gql` would add a schema layer and
+Plain HTTP through the outbound policy's `outbound_request`: Centra needs no more than a POST
+of a named document with its variables, and a library such as `gql` would add a schema layer and
 transports while hiding the HTTP status and `Retry-After` the rate limits are read from. Every
-call: the outbound URL policy checked, the hub's count of Centra's buckets reserved, `Bearer`
-token sent (never logged), a `CentraCall` written; `429` waits (a worker, briefly) or raises
+call: the endpoint's host resolved once, checked against the outbound URL policy and connected
+to at that checked address (a second DNS answer cannot point it elsewhere; no pooled session,
+whose pool would look the name up again), redirects never followed, the hub's count of Centra's
+buckets reserved, `Bearer` token sent (never logged), a `CentraCall` written; `429` waits (a worker, briefly) or raises
 `CentraRateLimited`; GraphQL `errors`, and a mutation's `userErrors`/`userWarnings` inside
 HTTP 200, raise typed errors.
 """
 
 import email.utils
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.outbound import OutboundRefused, outbound_destination_check
-from backoffice.xentral.client import shared_session
+from backoffice.outbound import (
+    OutboundRefused,
+    OutboundResponse,
+    OutboundUnreachable,
+    outbound_request,
+)
 from connectors.centra.buckets import bucket_reserve
 from connectors.centra.documents import DOCUMENTS, is_mutation
 from connectors.centra.errors import (
@@ -40,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "xentral-hub/1.0"
 EXCERPT_CHARS = 2000
+# Centra's answers hold whole orders (50 a page): far more than a webhook receiver's reply.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 # Retry-After given as a number this large is a Unix timestamp, not a count of seconds.
 EPOCH_THRESHOLD = 10**9
 
@@ -81,15 +89,12 @@ class CentraClient:
         *,
         subject: Any = None,
         wait: bool = True,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.centra = centra
         self.subject = subject
         self.wait = wait
-        # One pooled session per process for every outbound API (pools are per host).
-        self.session = session or shared_session()
         self.sleep = sleep
         self.clock = clock
         self.calls_made = 0
@@ -127,11 +132,6 @@ class CentraClient:
     def _call(self, operation: str, variables: dict) -> dict:
         mutation = is_mutation(operation)
         document = DOCUMENTS[operation]
-        url = self.centra.graphql_url
-        try:
-            outbound_destination_check(url)
-        except OutboundRefused as exc:
-            raise CentraDestinationRefused(str(exc), operation=operation) from None
         retried = False
         while True:
             self._reserve(operation, mutation=mutation)
@@ -170,30 +170,38 @@ class CentraClient:
         }
         body = {"query": document, "operationName": operation, "variables": variables}
         started = self.clock()
-        self.calls_made += 1
         log = _CallLog(self, operation, variables, mutation=mutation, started=started)
         try:
-            response = self.session.post(
+            response = outbound_request(
+                "POST",
                 self.centra.graphql_url,
-                json=body,
+                body=json.dumps(body).encode(),
                 headers=headers,
-                timeout=settings.CENTRA_TIMEOUT_S,
-                allow_redirects=False,
+                deadline_s=settings.CENTRA_TIMEOUT_S,
+                max_bytes=MAX_ANSWER_BYTES,
             )
-        except requests.RequestException as exc:
-            log.write(None, f"{type(exc).__name__}: {exc}")
+        except OutboundRefused as exc:  # nothing was sent
+            raise CentraDestinationRefused(str(exc), operation=operation) from None
+        except OutboundUnreachable as exc:
+            self.calls_made += 1
+            log.write(None, str(exc))
             raise CentraUnavailable(
                 f"No answer from Centra for {operation}", operation=operation
             ) from exc
+        self.calls_made += 1
         error = _error_for(response, operation)
         log.write(response, str(error or ""))
         if error is not None:
             raise error
-        return response.json()["data"]
+        return json.loads(response.body)["data"]
 
 
-def _error_for(response: requests.Response, operation: str) -> Exception | None:
-    status = response.status_code
+def _text(response: OutboundResponse) -> str:
+    return response.body.decode("utf-8", errors="replace")
+
+
+def _error_for(response: OutboundResponse, operation: str) -> Exception | None:
+    status = response.status
     if status == 429:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         return CentraRateLimited(
@@ -212,8 +220,14 @@ def _error_for(response: requests.Response, operation: str) -> Exception | None:
         return CentraUnavailable(
             f"Centra answered {status} for {operation}", operation=operation, status=status
         )
+    if response.truncated:
+        return CentraUnavailable(
+            f"Centra's answer to {operation} is larger than {MAX_ANSWER_BYTES} bytes",
+            operation=operation,
+            status=status,
+        )
     try:
-        body = response.json()
+        body = json.loads(response.body)
     except ValueError:
         return CentraUnavailable(
             f"Centra answered {status} without JSON for {operation}",
@@ -251,7 +265,7 @@ class _CallLog:
         self.kind = CentraCallKind.MUTATION if mutation else CentraCallKind.QUERY
         self.started = started
 
-    def write(self, response: requests.Response | None, error: str) -> None:
+    def write(self, response: OutboundResponse | None, error: str) -> None:
         subject = self.client.subject
         subject_type = subject_id = ""
         if subject is not None and getattr(subject, "pk", None) is not None:
@@ -266,10 +280,12 @@ class _CallLog:
                     at=timezone.now(),
                     operation=self.operation,
                     kind=self.kind,
-                    status=response.status_code if response is not None else None,
+                    status=response.status if response is not None else None,
                     duration_ms=round((self.client.clock() - self.started) * 1000, 2),
                     variables=self.variables,
-                    response_excerpt=response.text[:EXCERPT_CHARS] if response is not None else "",
+                    response_excerpt=_text(response)[:EXCERPT_CHARS]
+                    if response is not None
+                    else "",
                     error=error[:2000],
                     subject_type=subject_type,
                     subject_id=subject_id,
