@@ -6,9 +6,9 @@ transports while hiding the HTTP status and `Retry-After` the rate limits are re
 call: the endpoint's host resolved once, checked against the outbound URL policy and connected
 to at that checked address (a second DNS answer cannot point it elsewhere; no pooled session,
 whose pool would look the name up again), redirects never followed, the hub's count of Centra's
-buckets reserved, `Bearer` token sent (never logged), a `CentraCall` written; `429` waits (a worker, briefly) or raises
-`CentraRateLimited`; GraphQL `errors`, and a mutation's `userErrors`/`userWarnings` inside
-HTTP 200, raise typed errors.
+buckets reserved, `Bearer` token sent (never logged), a `CentraCall` written; `429` waits (a
+worker, briefly) or raises `CentraRateLimited`; GraphQL `errors`, and a mutation's
+`userErrors`/`userWarnings` inside HTTP 200, raise typed errors.
 """
 
 import email.utils
