@@ -23,6 +23,7 @@ from orders.customers import (
 )
 from orders.errors import OrderBusinessError, OrderErrorCode, order_error
 from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.projects import OrderProject, order_project
 from orders.resolution import MethodKind, resolve_items, resolve_method
 from orders.transitions import order_transition
 
@@ -130,9 +131,9 @@ def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
         return
 
 
-def _check_channel(order: OrderRequest, errors: list[dict]) -> None:
+def _check_channel(order: OrderRequest, project: OrderProject | None, errors: list[dict]) -> None:
     channel, customer = order.channel, order.payload["customer"]
-    if not channel.project_id:
+    if project is None:
         errors.append(
             order_error(
                 "channel.project_id",
@@ -178,7 +179,8 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     products = resolve_items(payload["items"], client, errors)
     payment = resolve_method(MethodKind.PAYMENT, payload.get("payment"), channel, client, errors)
     shipping = resolve_method(MethodKind.SHIPPING, payload.get("shipping"), channel, client, errors)
-    _check_channel(order, errors)
+    project = order_project(order=order)
+    _check_channel(order, project, errors)
     charge_products = _charge_products(payload, channel, client, errors)
     currency = payload.get("currency") or "EUR"
     gross = payload.get("prices") == "gross"
@@ -227,7 +229,7 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
         "externalOrderNumber": order.reference,
         "externalOrderId": str(order.id),
         "customer": {"id": customer.id},
-        "project": {"id": channel.project_id},
+        "project": {"id": project.id},
         "financials": financials,
         "delivery": delivery,
         "positions": positions,

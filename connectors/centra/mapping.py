@@ -12,7 +12,9 @@ Centra line behind each item (kept for shipments).
   Xentral's total is Centra's grand total (booked on the channel's shipping cost and discount
   products);
 - shipping and payment: Centra's shipping option and payment method uri through the channel's
-  mapping to its codes (an unmapped uri is passed on as it is).
+  mapping to its codes (an unmapped uri is passed on as it is);
+- the Xentral project: the channel's market/store mapping (connectors/centra/projects.py), kept
+  beside the payload on the order's binding, not in it.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from decimal import Decimal
 from catalog.models import Product
 from catalog.selectors import product_for_external_number
 from connectors.centra.models import CentraChannel
+from connectors.centra.projects import centra_order_project
 
 BUNDLE_LINE = "BundleOrderLine"
 CENT = Decimal("0.01")
@@ -30,6 +33,8 @@ CENT = Decimal("0.01")
 class MappedOrder:
     payload: dict
     lines: list[dict] = field(default_factory=list)
+    # (mapping key, Xentral project id), or None: the channel's project.
+    project: tuple[str, str] | None = None
 
 
 def _text(value) -> str:
@@ -182,4 +187,5 @@ def centra_order_map(*, centra: CentraChannel, order: dict) -> MappedOrder:
         "notes": _text(order.get("otherComment")) or None,
         **_charges(order),
     }
-    return MappedOrder(payload=payload, lines=bindings)
+    project = centra_order_project(project_map=centra.project_map or {}, order=order)
+    return MappedOrder(payload=payload, lines=bindings, project=project)

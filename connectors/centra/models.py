@@ -5,6 +5,7 @@ from django.db import models
 
 from backoffice.models import Channel
 from backoffice.outbound import outbound_url_validate
+from connectors.centra.projects import project_map_validate
 
 
 class CentraChannel(models.Model):
@@ -34,9 +35,10 @@ class CentraChannel(models.Model):
         "market/store -> project",
         default=dict,
         blank=True,
+        validators=[project_map_validate],
         help_text='Xentral project id per Centra market or store: {"market:1": "2", '
-        '"store:1": "3"}. Not applied yet: the unified order has no project of its own, so '
-        "orders take the channel's project.",
+        '"store:1": "3"}. An order\'s market is looked up first, then its store; orders of '
+        "neither take the channel's project.",
     )
     payment_map = models.JSONField(
         "payment method mapping",
@@ -204,6 +206,20 @@ class CentraOrder(models.Model):
     )
     error = models.TextField(blank=True, default="")
     centra_updated_at = models.CharField(max_length=40, blank=True, default="")
+    project_id = models.CharField(
+        "Xentral project id",
+        max_length=20,
+        blank=True,
+        default="",
+        help_text="The project the channel's market/store mapping chose for this order; empty: "
+        "the channel's project.",
+    )
+    project_rule = models.CharField(
+        max_length=30,
+        blank=True,
+        default="",
+        help_text='The mapping key that chose it ("market:3").',
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

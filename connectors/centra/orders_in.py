@@ -75,9 +75,12 @@ def centra_order_import(*, centra: CentraChannel, order: dict) -> CentraOrder:
         )
         binding.refresh_from_db()
         return binding
-    # The lines are bound before the submission, so a shipment of an order created now finds
-    # them whatever happens after.
-    CentraOrder.objects.filter(pk=binding.pk).update(lines=mapped.lines, **fields)
+    # The lines and the project are bound before the submission, so a shipment of an order
+    # created now finds them whatever happens after, and the import reads the project.
+    rule, project = mapped.project or ("", "")
+    CentraOrder.objects.filter(pk=binding.pk).update(
+        lines=mapped.lines, project_id=project, project_rule=rule, **fields
+    )
     result = order_submit(channel=centra.channel, payload=payload)
     CentraOrder.objects.filter(pk=binding.pk, order__isnull=True).update(order=result.order)
     CentraOrder.objects.filter(pk=binding.pk).exclude(state=CentraOrderState.CONFIRMED).update(

@@ -49,7 +49,7 @@ class CentraSandbox:
         self, lines, *, email="kunde@example.com", currency="EUR", on_hold=False, **extra
     ) -> int:
         """`lines`: [{"sku", "quantity", "unitPrice"}]; extra keys: shippingPrice, discount,
-        wholesale, taxPercent, purchaseOrderNumber."""
+        wholesale, taxPercent, purchaseOrderNumber, market."""
         body = {"email": email, "lines": lines, "currency": currency, "onHold": on_hold, **extra}
         return self._call("POST", "orders", body)["number"]
 

@@ -200,3 +200,15 @@ def test_schema_and_docs_describe_the_order_endpoints(live_server):
     assert "/api/v1/orders/{id}" in paths
     assert set(paths["/api/v1/orders"]) >= {"get", "post"}
     assert "422" in paths["/api/v1/orders"]["post"]["responses"]
+
+
+def test_a_channel_cannot_choose_the_xentral_project(hub):
+    """The project is the channel's, or a connector's per-order choice (orders/projects.py):
+    never the payload's, so a posted `project` is refused, not silently dropped."""
+    response = hub.post_order(order_payload(project="2"))
+
+    assert response.status_code == 400
+    assert _errors(response) == [
+        {"field": "project", "code": "unknown_field", "message": "Unknown field 'project'"}
+    ]
+    assert not OrderRequest.objects.exists()

@@ -6,6 +6,9 @@ The interface other parts rely on (issue 14) — keep it exactly:
 `POST /_centra/reset`; `POST /_centra/webhooks {"url", "secret"}`; `POST /_centra/orders
 {"email", "lines": [{"sku", "quantity", "unitPrice"}], "currency", "onHold"}` -> `{"number"}`;
 `POST /_centra/orders/{number}/release`; `GET /_centra/state`; `PUT /_centra/faults`.
+Beyond it, `POST /_centra/orders` takes optional keys (orders.create): `"wholesale": true` makes
+a wholesale order (store 2, its market, the demo account; the e-mail is the buyer's), `"market"`
+picks another market of the order's store (market 3 "Retail Nordics" in the retail store).
 """
 
 import json

@@ -19,7 +19,8 @@ class BadOrder(ValueError):
 def create(state, body: dict) -> dict:
     """`POST /_centra/orders {"email", "lines": [{"sku", "quantity", "unitPrice"}], "currency",
     "onHold"}` plus optional "shippingPrice", "discount", "wholesale", "taxPercent",
-    "purchaseOrderNumber"."""
+    "purchaseOrderNumber", "market" (a market id of the order's store; else the store's
+    default market)."""
     if not isinstance(body, dict):
         raise BadOrder("the body must be a JSON object")
     email = body.get("email")
@@ -32,6 +33,14 @@ def create(state, body: dict) -> dict:
     if currency not in presets.CURRENCIES:
         raise BadOrder(f"currency: one of {sorted(presets.CURRENCIES)}")
     wholesale = bool(body.get("wholesale", False))
+    store = presets.WHOLESALE_STORE if wholesale else presets.DTC_STORE
+    market_id = body.get(
+        "market", (presets.WHOLESALE_MARKET if wholesale else presets.DTC_MARKET)["id"]
+    )
+    market = state.markets.get(market_id) if type(market_id) is int else None
+    if market is None or market["storeId"] != store["id"]:
+        markets = sorted(m["id"] for m in state.markets.values() if m["storeId"] == store["id"])
+        raise BadOrder(f"market: one of the {store['name']} store's markets {markets}")
     prepared = []
     for index, line in enumerate(lines):
         if not isinstance(line, dict):
@@ -72,8 +81,8 @@ def create(state, body: dict) -> dict:
         "email": email,
         "currency": currency,
         "wholesale": wholesale,
-        "storeId": (presets.WHOLESALE_STORE if wholesale else presets.DTC_STORE)["id"],
-        "marketId": (presets.WHOLESALE_MARKET if wholesale else presets.DTC_MARKET)["id"],
+        "storeId": store["id"],
+        "marketId": market["id"],
         "accountId": presets.ACCOUNT["id"] if wholesale else None,
         "purchaseOrderNumber": body.get("purchaseOrderNumber") if wholesale else None,
         "address": dict(presets.DEMO_ADDRESS),

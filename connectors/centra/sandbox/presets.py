@@ -1,5 +1,5 @@
 """The stand-in's seed: sizes with the Xentral demo SKUs and EANs, two warehouses, a DTC store
-and market, a wholesale store and account.
+with two markets, a wholesale store with its market and an account.
 
 The Xentral sandbox's demo preset (backoffice/xentral/sandbox/presets.py) holds articles
 ART-001...ART-200 with EAN `400000` + seven digits of the index; the sizes here carry exactly
@@ -14,8 +14,12 @@ DEMO_ARTICLES = 200
 WAREHOUSES = {1: "Main warehouse", 2: "Store warehouse"}
 DTC_STORE = {"id": 1, "name": "Retail", "type": "DIRECT_TO_CONSUMER"}
 WHOLESALE_STORE = {"id": 2, "name": "Wholesale", "type": "WHOLESALE"}
-DTC_MARKET = {"id": 1, "name": "Retail EU"}
-WHOLESALE_MARKET = {"id": 2, "name": "Wholesale EU"}
+# Centra's store logic: "Markets divide your store into logical entities"; each market belongs
+# to one store (B2B examples: `markets(where: {storeId: 2}) { id name store { id name } }`).
+# The first market of a store is its default ("Fallback to Store's default Market").
+DTC_MARKET = {"id": 1, "name": "Retail EU", "storeId": DTC_STORE["id"]}
+WHOLESALE_MARKET = {"id": 2, "name": "Wholesale EU", "storeId": WHOLESALE_STORE["id"]}
+NORDIC_MARKET = {"id": 3, "name": "Retail Nordics", "storeId": DTC_STORE["id"]}
 PRICELIST = {"id": 19, "name": "EUR retail"}
 CURRENCIES = {"EUR": 3, "SEK": 1, "USD": 2}
 COUNTRIES = {"DE": ("Germany", 6), "SE": ("Sweden", 1)}
@@ -64,7 +68,7 @@ def seed(state: CentraState) -> None:
         }
     for store in (DTC_STORE, WHOLESALE_STORE):
         state.stores[store["id"]] = dict(store)
-    for market in (DTC_MARKET, WHOLESALE_MARKET):
+    for market in (DTC_MARKET, WHOLESALE_MARKET, NORDIC_MARKET):
         state.markets[market["id"]] = dict(market)
     state.pricelists[PRICELIST["id"]] = dict(PRICELIST)
     state.accounts[ACCOUNT["id"]] = dict(ACCOUNT)
