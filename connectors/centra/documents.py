@@ -42,7 +42,7 @@ fragment OrderForXentral on Order {
     ... on BundleOrderLine { items { ...Line } }
   }
   ... on DirectToConsumerOrder { customer { email firstName lastName } }
-  ... on WholesaleOrder { buyer { email firstName lastName } }
+  ... on WholesaleOrder { purchaseOrderNumber account { name } buyer { email firstName lastName } }
 }
 """
 

@@ -2,8 +2,10 @@
 Centra line behind each item (kept for shipments).
 
 - reference: Centra's order number; currency from `grandTotal.currency.code`;
-- customer: the billing address with the customer's (DTC) or buyer's (wholesale) e-mail;
-  delivery address: the shipping address;
+- customer: the billing address with the customer's (DTC) or buyer's (wholesale) e-mail; a
+  wholesale order's company is its B2B account (`account { name }`, C-DTC) where the address
+  names none, the buyer its contact person; delivery address: the shipping address, the same
+  company; a wholesale order's purchase order number goes into the notes;
 - items: the size matched by EAN in the product index, then by its SKU, then by an external
   reference of the channel's sales channel; the quantity excludes cancelled units (Centra's
   `quantity` already does), the price is the unit price including tax (`prices: gross`); a
@@ -57,6 +59,13 @@ def _country(address: dict) -> str:
     return _text((address.get("country") or {}).get("code")).upper()
 
 
+def _company(address: dict, order: dict) -> str | None:
+    """The address's company, else a wholesale order's B2B account: Centra's buyers belong to
+    an account (C-DTC `account { id name }`; the B2B examples create buyers "under specific B2B
+    accounts"), and their addresses need not name the company."""
+    return _text(address.get("companyName")) or _text((order.get("account") or {}).get("name"))
+
+
 def _customer(order: dict) -> dict:
     person = order.get("customer") or order.get("buyer") or {}
     billing = order.get("billingAddress") or order.get("shippingAddress") or {}
@@ -64,7 +73,7 @@ def _customer(order: dict) -> dict:
     customer = {
         "email": email.lower(),
         "name": _name(billing, person),
-        "company": _text(billing.get("companyName")) or None,
+        "company": _company(billing, order) or None,
         "vat_id": _text(billing.get("vatNumber")) or None,
         "phone": _text(billing.get("phoneNumber")) or _text(billing.get("cellPhoneNumber")) or None,
         "street": _street(billing),
@@ -82,7 +91,7 @@ def _delivery(order: dict) -> dict | None:
     person = order.get("customer") or order.get("buyer") or {}
     delivery = {
         "name": _name(address, person),
-        "company": _text(address.get("companyName")) or None,
+        "company": _company(address, order) or None,
         "street": _street(address),
         "zip": _text(address.get("zipCode")),
         "city": _text(address.get("city")),
@@ -156,6 +165,15 @@ def _charges(order: dict) -> dict:
     return charges
 
 
+def _notes(order: dict) -> str | None:
+    purchase_order = _text(order.get("purchaseOrderNumber"))
+    parts = [
+        f"Purchase order {purchase_order}" if purchase_order else "",
+        _text(order.get("otherComment")),
+    ]
+    return "\n".join(p for p in parts if p) or None
+
+
 def centra_order_map(*, centra: CentraChannel, order: dict) -> MappedOrder:
     """The unified payload (not yet validated) and the line bindings of one Centra order."""
     items, bindings = [], []
@@ -184,7 +202,7 @@ def centra_order_map(*, centra: CentraChannel, order: dict) -> MappedOrder:
         "currency": _text(((order.get("grandTotal") or {}).get("currency") or {}).get("code"))
         or "EUR",
         "prices": "gross",
-        "notes": _text(order.get("otherComment")) or None,
+        "notes": _notes(order),
         **_charges(order),
     }
     project = centra_order_project(project_map=centra.project_map or {}, order=order)
