@@ -22,6 +22,8 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
         # mapping health, and the channel's payment and shipping mapping (read only).
         "catalog": ["view_product", "view_externalreference", "add_externalreference"],
         "backoffice": ["view_channel"],
+        # A Centra order's shipment Centra refused or holds unpaid: see it and send it again.
+        "centra": ["view_centraorder", "view_centrashipment", "retry_centrashipment"],
     },
     "Catalog managers": {
         "catalog": [

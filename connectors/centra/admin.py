@@ -18,10 +18,13 @@ from connectors.centra.models import (
     CentraEvent,
     CentraOrder,
     CentraShipment,
+    CentraShipmentState,
 )
+from connectors.centra.orders_out import centra_shipment_retry
 from connectors.centra.services import centra_connection_test, webhook_url
 
 TEST_PERMISSION = "centra.test_centrachannel"
+RETRY_PERMISSION = "centra.retry_centrashipment"
 
 
 class CentraChannelForm(forms.ModelForm):
@@ -204,3 +207,22 @@ class CentraOrderAdmin(ReadOnlyAdmin):
 class CentraShipmentAdmin(ReadOnlyAdmin):
     list_display = ("shipment", "centra_order", "centra_id", "state", "completed_at", "error")
     list_filter = ("state",)
+    actions = ["retry_in_centra"]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm(RETRY_PERMISSION)
+
+    @admin.action(description="Retry in Centra", permissions=["retry"])
+    def retry_in_centra(self, request, queryset):
+        """Send each selected shipment to Centra again now (a refused or unpaid one too);
+        one message per row says what happened."""
+        for link in queryset.order_by("pk"):
+            link, outcome = centra_shipment_retry(link_id=link.pk)
+            completed = link.state == CentraShipmentState.COMPLETED
+            self.log_change(request, link, f"Retry in Centra: {outcome}")
+            self.message_user(
+                request,
+                f"Centra order {link.centra_order.number}, Xentral shipment "
+                f"{link.shipment.xentral_id}: {outcome}",
+                messages.SUCCESS if completed else messages.WARNING,
+            )

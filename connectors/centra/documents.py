@@ -84,14 +84,24 @@ mutation ConfirmOrder($number: Int!) {
 query OrderShipments($numbers: [Int!]) {
   orders(where: {number: $numbers}, limit: 1) {
     number
-    shipments { id isShipped lines { quantity orderLine { id } } }
+    shipments { id number isShipped isPaid lines { quantity orderLine { id } } }
   }
 }
 """,
     "CreateShipment": """
 mutation CreateShipment($input: ShipmentCreateInput!) {
   createShipment(input: $input) {
-    shipment { id number isCaptured }
+    shipment { id number isPaid isCaptured }
+    userErrors { message path }
+    userWarnings { message path }
+  }
+}
+""",
+    # C-DTC "Capturing a shipment": a failed capture fails the mutation (a userError).
+    "CaptureShipment": """
+mutation CaptureShipment($id: Int!) {
+  captureShipment(id: $id) {
+    shipment { id number isPaid isCaptured }
     userErrors { message path }
     userWarnings { message path }
   }

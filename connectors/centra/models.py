@@ -3,7 +3,7 @@ Centra's GraphQL Integration API, and the request/mutation buckets counted on th
 
 from django.db import models
 
-from backoffice.models import Channel
+from backoffice.models import Channel, StaffAlert
 from backoffice.outbound import outbound_url_validate
 from connectors.centra.projects import project_map_validate
 
@@ -237,6 +237,7 @@ class CentraOrder(models.Model):
 class CentraShipmentState(models.TextChoices):
     PENDING = "pending", "Not created in Centra yet"
     CREATED = "created", "Created in Centra, not completed"
+    UNPAID = "unpaid", "Created in Centra, not paid there: waits for staff (see error)"
     COMPLETED = "completed", "Completed in Centra with its tracking number"
     FAILED = "failed", "Centra refused it (see error)"
 
@@ -266,8 +267,20 @@ class CentraShipment(models.Model):
         null=True, blank=True, help_text="A worker is at it until then."
     )
     error = models.TextField(blank=True, default="")
+    alert = models.ForeignKey(
+        StaffAlert,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff alert opened while Centra waits for payment; resolved on completion.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Centra shipment"
+        permissions = [("retry_centrashipment", "Can retry a shipment in Centra")]
 
     def __str__(self) -> str:
         return f"Centra shipment {self.centra_id or '-'} for {self.shipment}"

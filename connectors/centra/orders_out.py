@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.models import StaffAlert
-from backoffice.services import staff_alert_open
+from backoffice.services import staff_alert_open, staff_alerts_resolve
 from connectors.centra.client import CentraClient
 from connectors.centra.errors import CentraError, CentraUserError, CentraUserWarning
 from connectors.centra.models import (
@@ -124,7 +124,19 @@ def _lost_create(client: CentraClient, link: CentraShipment, number: int) -> dic
     return None
 
 
-def _create(client: CentraClient, link: CentraShipment, binding: CentraOrder) -> int:
+class _NotPaid(Exception):
+    """Centra holds the shipment but completes only paid ones."""
+
+    def __init__(self, number: str, reason: str = ""):
+        super().__init__(
+            f"Centra shipment {number} is not paid" + (f" ({reason})" if reason else "")
+        )
+        self.number = number
+
+
+def _create(client: CentraClient, link: CentraShipment, binding: CentraOrder) -> dict:
+    """Create the Centra shipment and save its id at once; returns it ({id number isPaid});
+    unpaid (a capture Centra could not make, or none asked for) raises `_NotPaid`."""
     centra = binding.centra
     shipment_input = {
         "order": {"number": binding.number},
@@ -136,17 +148,21 @@ def _create(client: CentraClient, link: CentraShipment, binding: CentraOrder) ->
     if centra.capture_on_shipment:
         shipment_input["capture"] = True
     CentraShipment.objects.filter(pk=link.pk).update(create_attempted=True)
+    warning = ""
     try:
         payload = client.mutate("CreateShipment", {"input": shipment_input})
-    except CentraUserWarning as warned:  # created, with a remark: keep what was made
+    except CentraUserWarning as warned:  # created, with a remark (a failed capture): keep it
         payload = warned.data or {}
+        warning = str(warned)
         logger.warning("Centra shipment for order %s: %s", binding.number, warned)
-    centra_id = int(payload["shipment"]["id"])
+    shipment = payload["shipment"]
     with transaction.atomic():
         CentraShipment.objects.filter(pk=link.pk).update(
-            centra_id=centra_id, state=CentraShipmentState.CREATED
+            centra_id=int(shipment["id"]), state=CentraShipmentState.CREATED
         )
-    return centra_id
+    if not shipment["isPaid"]:
+        raise _NotPaid(shipment["number"], warning)
+    return shipment
 
 
 def _complete(client: CentraClient, link: CentraShipment, centra_id: int, number: int) -> None:
@@ -157,16 +173,60 @@ def _complete(client: CentraClient, link: CentraShipment, centra_id: int, number
             "CompleteShipment",
             {"id": centra_id, "input": {"shipmentInfo": info, "sendEmail": True}},
         )
-    except CentraUserError:
-        # A completion whose answer was lost is refused the second time: see what Centra has.
-        found = [s for s in _shipments_in_centra(client, number) if s["id"] == centra_id]
-        if not (found and found[0]["isShipped"]):
+    except CentraUserError as refused:
+        # A completion whose answer was lost is refused the second time; an unpaid shipment
+        # is refused too: see what Centra has.
+        found = [s for s in _shipments_in_centra(client, number) if int(s["id"]) == centra_id]
+        if found and found[0]["isShipped"]:
+            return
+        if found and not found[0]["isPaid"]:
+            raise _NotPaid(found[0]["number"], str(refused)) from refused
+        raise
+
+
+def _complete_paid(client: CentraClient, link: CentraShipment, centra_id: int, binding) -> None:
+    """Complete; a shipment Centra holds unpaid is captured first when the channel captures
+    (Centra's advice after a failed capture: captureShipment later), then completed."""
+    try:
+        _complete(client, link, centra_id, binding.number)
+    except _NotPaid as unpaid:
+        if not binding.centra.capture_on_shipment:
             raise
+        try:
+            client.mutate("CaptureShipment", {"id": centra_id})
+        except CentraUserWarning as warned:
+            logger.warning("Centra capture of shipment %s: %s", centra_id, warned)
+        except CentraUserError as refused:
+            raise _NotPaid(unpaid.number, str(refused)) from refused
+        _complete(client, link, centra_id, binding.number)
 
 
-def centra_shipment_push(*, shipment_id: int) -> CentraShipment | None:
+def _unpaid_alert(binding: CentraOrder, unpaid: _NotPaid) -> StaffAlert:
+    centra = binding.centra
+    if centra.capture_on_shipment:
+        todo = (
+            f"Centra could not capture its payment. In Centra, check order {binding.number}'s "
+            "payment (an expired or cancelled authorisation, the payment plugin), capture the "
+            "shipment there or mark it paid"
+        )
+    else:
+        todo = (
+            "the channel does not capture on shipment. In Centra, capture the shipment's "
+            "payment or mark the shipment paid"
+        )
+    return staff_alert_open(
+        kind=StaffAlert.Kind.OTHER,
+        message=f"Centra shipment {unpaid.number} of order {binding.number} ({centra.channel}) "
+        f"is created but not paid, and Centra completes only paid shipments: {todo}; then "
+        "choose 'Retry in Centra' for it under Centra shipments, and the hub completes it "
+        "with its tracking number.",
+    )
+
+
+def centra_shipment_push(*, shipment_id: int, retry: bool = False) -> CentraShipment | None:
     """Create and complete the Centra shipment for one Xentral shipment of a Centra order;
-    exactly once however often it runs. None when the order did not come from Centra."""
+    exactly once however often it runs. None when the order did not come from Centra. A
+    shipment Centra refused or holds unpaid waits for staff (`retry=True`, their action)."""
     shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
     binding = (
         CentraOrder.objects.select_related("centra__channel")
@@ -183,13 +243,20 @@ def centra_shipment_push(*, shipment_id: int) -> CentraShipment | None:
     link, _ = CentraShipment.objects.get_or_create(
         shipment=shipment, defaults={"centra_order": binding}
     )
-    if link.state in (CentraShipmentState.COMPLETED, CentraShipmentState.FAILED):
+    if link.state == CentraShipmentState.COMPLETED:
+        return link
+    if link.state in (CentraShipmentState.FAILED, CentraShipmentState.UNPAID) and not retry:
         return link
     if not _claim(link):
         return link
     client = CentraClient(binding.centra, subject=shipment.order)
     try:
         link.refresh_from_db()
+        if link.state == CentraShipmentState.FAILED:  # refused by Centra: nothing was made
+            CentraShipment.objects.filter(pk=link.pk).update(
+                state=CentraShipmentState.PENDING, create_attempted=False
+            )
+            link.state, link.create_attempted = CentraShipmentState.PENDING, False
         centra_id = link.centra_id
         if centra_id is None:
             if not link.lines:
@@ -206,9 +273,18 @@ def centra_shipment_push(*, shipment_id: int) -> CentraShipment | None:
                 CentraShipment.objects.filter(pk=link.pk).update(
                     centra_id=centra_id, state=CentraShipmentState.CREATED
                 )
+                if not found["isPaid"]:
+                    raise _NotPaid(found["number"])
             else:
-                centra_id = _create(client, link, binding)
-        _complete(client, link, centra_id, binding.number)
+                centra_id = int(_create(client, link, binding)["id"])
+            _complete(client, link, centra_id, binding.number)
+        else:
+            _complete_paid(client, link, centra_id, binding)
+    except _NotPaid as unpaid:
+        alert = _unpaid_alert(binding, unpaid)
+        _release(link, state=CentraShipmentState.UNPAID, error=str(unpaid)[:2000], alert=alert)
+        logger.warning("Centra shipment for Xentral shipment %s: %s", shipment.xentral_id, unpaid)
+        return _reloaded(link)
     except CentraError as exc:
         fields = {"error": str(exc)[:2000]}
         if (
@@ -221,11 +297,28 @@ def centra_shipment_push(*, shipment_id: int) -> CentraShipment | None:
         logger.warning("Centra shipment for Xentral shipment %s: %s", shipment.xentral_id, exc)
         return _reloaded(link)
     _release(link, state=CentraShipmentState.COMPLETED, completed_at=timezone.now(), error="")
+    if link.alert_id:
+        staff_alerts_resolve(alerts=[link.alert])
     return _reloaded(link)
 
 
 def _reloaded(link: CentraShipment) -> CentraShipment:
     return CentraShipment.objects.get(pk=link.pk)
+
+
+def centra_shipment_retry(*, link_id: int) -> tuple[CentraShipment, str]:
+    """Staff's "Retry in Centra": send a shipment Centra refused, holds unpaid or has not
+    completed yet again now, exactly once (the binding's claim); a completed one, or one a
+    worker is sending, is left alone. Returns the binding and what happened, in words."""
+    link = CentraShipment.objects.get(pk=link_id)
+    if link.state == CentraShipmentState.COMPLETED:
+        return link, "already completed in Centra; nothing sent"
+    if link.claimed_until is not None and link.claimed_until > timezone.now():
+        return link, "being sent by a worker now; nothing sent"
+    link = centra_shipment_push(shipment_id=link.shipment_id, retry=True) or link
+    if link.state == CentraShipmentState.COMPLETED:
+        return link, f"completed in Centra (shipment {link.centra_id})"
+    return link, f"{link.get_state_display()}: {link.error}"
 
 
 def centra_order_cancelled(*, order_id) -> StaffAlert | None:
@@ -262,7 +355,11 @@ def centra_backlog_sweep() -> int:
     open_shipments = Shipment.objects.filter(
         order__centra_order__isnull=False,
     ).exclude(
-        centra_shipment__state__in=[CentraShipmentState.COMPLETED, CentraShipmentState.FAILED]
+        centra_shipment__state__in=[
+            CentraShipmentState.COMPLETED,
+            CentraShipmentState.FAILED,
+            CentraShipmentState.UNPAID,  # waits for staff in Centra, then their retry
+        ]
     )
     for shipment_id in list(open_shipments.values_list("pk", flat=True)):
         link = centra_shipment_push(shipment_id=shipment_id)

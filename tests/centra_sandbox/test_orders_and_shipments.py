@@ -243,6 +243,29 @@ def test_an_unpaid_shipment_cannot_be_completed(centra_sandbox):
     assert answer["userErrors"] == []
 
 
+def test_a_failed_capture_still_creates_the_shipment_unpaid_with_a_warning(centra_sandbox):
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    centra_sandbox.set_faults(captureFails=True)
+
+    created = mutate(
+        centra_sandbox,
+        """mutation s($n: Int!, $l: Int!) { createShipment(input: {order: {number: $n},
+        lines: [{orderLine: {id: $l}, quantity: 1}], isGoodToGo: true, capture: true}) {
+        shipment { number isPaid isCaptured } userErrors { message path }
+        userWarnings { message path } } }""",
+        {"n": number, "l": line},
+    )["createShipment"]
+
+    assert created == {
+        "shipment": {"number": f"{number}-1", "isPaid": False, "isCaptured": False},
+        "userErrors": [],
+        "userWarnings": [{"message": "Capture failed", "path": ["input", "capture"]}],
+    }
+    assert centra_sandbox.order(number)["shipments"][0]["completed"] is False
+
+
 def test_hold_and_release(centra_sandbox):
     number = centra_sandbox.create_order(
         [{"sku": "ART-001", "quantity": 1, "unitPrice": 10}], on_hold=True

@@ -1,7 +1,9 @@
 """Shipments ([ERP] "Shipment creation and capture", CENTRA.md §1.4).
 
-A shipment is created for order lines and quantities of a CONFIRMED or PROCESSING order, can
-be marked paid or captured, and is completed once good-to-go and paid ("Once the shipment is
+A shipment is created for order lines and quantities of a CONFIRMED or PROCESSING order
+(unpaid unless captured or said paid; a failed capture still creates it, with a userWarning:
+C-DTC "Creating and capturing a shipment"), can be marked paid or captured, and is completed
+once good-to-go and paid ("Once the shipment is
 Good-to-go and paid for, nothing stops you from shipping it"). The order is SHIPPED when its
 last shipment is completed and every unit is shipped.
 """
@@ -87,12 +89,18 @@ def create_shipment(ctx, input):
             )
     if errors:
         return ctx.payload(errors, shipment=None)
+    warnings = []
     capture = bool(input.get("capture"))
     if capture and ctx.capture_fails():
-        # C-OAPI create-shipment: "If the capture fails, no shipment is created."
-        return ctx.payload([ctx.error("Capture failed", "input", "capture")], shipment=None)
+        # C-DTC "Creating and capturing a shipment": "a failed capture will not prevent the
+        # shipment from being created" - it is reported in userWarnings and isCaptured stays
+        # false. (The REST API creates no shipment then; this is the GraphQL API.)
+        capture = False
+        warnings.append(ctx.error("Capture failed", "input", "capture"))
     created = _when(input.get("createdAt"))
     shipment_id = state.next_id("shipment", start=301)
+    # Unpaid unless captured or said paid (C-DTC "Creating an unpaid shipment"); the order's
+    # payment is not assigned to a shipment created without capture.
     paid = capture or bool(input.get("isPaid"))
     shipment = {
         "id": shipment_id,
@@ -133,9 +141,11 @@ def create_shipment(ctx, input):
         problem = _complete(ctx, shipment, {"shippedAt": input["shippedAt"]})
         if problem:
             return ctx.payload(
-                [ctx.error(problem, "input", "shippedAt")], shipment=ShipmentView(state, shipment)
+                [ctx.error(problem, "input", "shippedAt")],
+                warnings,
+                shipment=ShipmentView(state, shipment),
             )
-    return ctx.payload([], shipment=ShipmentView(state, shipment))
+    return ctx.payload([], warnings, shipment=ShipmentView(state, shipment))
 
 
 def _apply_info(shipment: dict, info: dict | None) -> None:
