@@ -62,6 +62,33 @@ query OrdersUpdatedSince($where: OrderFilter, $limit: Int, $page: Int) {
   orders(where: $where, limit: $limit, page: $page) { number updatedAt }
 }
 """,
+    # C-EVT "Set listeners" (idempotent; only adds change types) and "Fetch events" / "Confirm
+    # events". Only the order events the hub listens to are read and confirmed: tokens of one
+    # integration share a queue, and other types are not the hub's to confirm.
+    "ListenToOrderEvents": """
+mutation ListenToOrderEvents {
+  setEventListeners(input: [{objectType: Order, changeTypes: [CREATED, UPDATED]}]) {
+    eventListeners { objectType changeTypes }
+    userErrors { message path }
+    userWarnings { message path }
+  }
+}
+""",
+    "OrderEvents": """
+query OrderEvents($limit: Int) {
+  events(where: {objectType: [Order], changeType: [CREATED, UPDATED]}, limit: $limit) {
+    id objectType changeType objectReference createdAt
+  }
+}
+""",
+    "ConfirmEvents": """
+mutation ConfirmEvents($ids: [Int!]!) {
+  confirmEvents(input: {eventsIds: $ids}) {
+    userErrors { message path }
+    userWarnings { message path }
+  }
+}
+""",
     "LockOrders": """
 mutation LockOrders($orders: [OrderInput!]!) {
   setOrdersLock(input: {orders: $orders, isLocked: true}) {

@@ -71,6 +71,19 @@ class CentraChannel(models.Model):
         default=True,
         help_text="Orders on hold or waiting for payment wait until Centra updates them.",
     )
+    use_events_queue = models.BooleanField(
+        "read Centra's events queue",
+        default=False,
+        help_text="A second safety net: every minute, read the order events Centra queued for "
+        "the hub and confirm them once imported. Centra enables the queue on request; the "
+        "token needs Event:read and Event:write.",
+    )
+    events_listening_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the hub subscribed to Centra's order events (setEventListeners); "
+        "Centra queues nothing before.",
+    )
     last_synced_at = models.DateTimeField(
         "last safety-net sync",
         null=True,
@@ -148,11 +161,20 @@ class CentraEventStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class CentraEventSource(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    QUEUE = "queue", "Events queue"
+
+
 class CentraEvent(models.Model):
     """One event of a verified Centra webhook delivery (`{"type", "action", "date", "id"}`;
-    for orders `id` is the order number), stored once however often it is delivered."""
+    for orders `id` is the order number), or one order event read from Centra's events queue
+    (`changeType` as the action, `createdAt` as the date), stored once however often it comes."""
 
     centra = models.ForeignKey(CentraChannel, on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(
+        max_length=10, choices=CentraEventSource.choices, default=CentraEventSource.WEBHOOK
+    )
     type = models.CharField(max_length=30)
     action = models.CharField(max_length=30)
     object_id = models.CharField(max_length=64)

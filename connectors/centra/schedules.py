@@ -19,6 +19,14 @@ SCHEDULES = [
         "minutes": 5,
     },
     {
+        # Where a channel enables Centra's events queue: a second safety net, read about once a
+        # minute as Centra advises; channels without it are not asked.
+        "name": "centra: read the events queue",
+        "func": "connectors.centra.tasks.read_events_queue",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
         # Confirmations and shipments a lost task or Centra's rate limit held back.
         "name": "centra: confirm orders and complete shipments left over",
         "func": "connectors.centra.tasks.sweep_backlog",

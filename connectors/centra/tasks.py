@@ -3,6 +3,7 @@ twice."""
 
 from django_q.tasks import async_task
 
+from connectors.centra.events_queue import centra_events_queue_read_all
 from connectors.centra.orders_in import (
     centra_events_process,
     centra_events_process_pending,
@@ -35,6 +36,10 @@ def process_pending_events() -> int:
 
 def sync_orders() -> int:
     return centra_orders_sync_all()
+
+
+def read_events_queue() -> int:
+    return centra_events_queue_read_all()
 
 
 def confirm_order(order_id: str) -> str:

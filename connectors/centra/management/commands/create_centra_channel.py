@@ -1,6 +1,6 @@
 """`manage.py create_centra_channel NAME --graphql-url URL --token TOKEN --webhook-secret S
-[--warehouse-map XENTRAL_ID=CENTRA_ID ...] [--project-id 1]`: a Centra channel; the last line
-printed is its webhook URL path alone."""
+[--warehouse-map XENTRAL_ID=CENTRA_ID ...] [--project-id 1] [--events-queue]`: a Centra channel;
+the last line printed is its webhook URL path alone."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--webhook-secret", required=True)
         parser.add_argument("--warehouse-map", nargs="*", default=[], metavar="XENTRAL=CENTRA")
         parser.add_argument("--project-id", default="1")
+        parser.add_argument(
+            "--events-queue",
+            action="store_true",
+            help="Also read Centra's events queue (Centra enables it on request).",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -38,6 +43,7 @@ class Command(BaseCommand):
                 webhook_secret=options["webhook_secret"],
                 project_id=options["project_id"],
                 warehouse_map=_warehouse_map(options["warehouse_map"]),
+                use_events_queue=options["events_queue"],
             )
         except ValidationError as exc:
             problems = "; ".join(
