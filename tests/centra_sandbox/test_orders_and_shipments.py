@@ -81,6 +81,39 @@ def test_a_wholesale_order_is_a_wholesale_order(centra_sandbox):
     assert "customer" not in order
 
 
+def test_an_order_is_placed_in_a_market_of_its_store_only(centra_sandbox):
+    where = """query w($n: Int!) {
+      orders(where: {number: [$n]}) { market { id name } store { id type } } }"""
+    line = [{"sku": "ART-003", "quantity": 1, "unitPrice": 20}]
+    default = centra_sandbox.create_order(line)
+    nordics = centra_sandbox.create_order(line, market=3)
+    refused = centra_sandbox.http.post(
+        f"{centra_sandbox.url}/_centra/orders",
+        json={"email": "kunde@example.com", "lines": line, "currency": "EUR", "market": 2},
+        timeout=10,
+    )
+
+    markets = [
+        centra_sandbox.graphql(where, {"n": n}).json()["data"]["orders"][0]
+        for n in (default, nordics)
+    ]
+    assert markets == [
+        {
+            "market": {"id": 1, "name": "Retail EU"},
+            "store": {"id": 1, "type": "DIRECT_TO_CONSUMER"},
+        },
+        {
+            "market": {"id": 3, "name": "Retail Nordics"},
+            "store": {"id": 1, "type": "DIRECT_TO_CONSUMER"},
+        },
+    ]
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"error": "market: one of the Retail store's markets [1, 3]"},
+    )
+    assert len(centra_sandbox.state()["orders"]) == 2
+
+
 def test_lock_confirm_ship_complete(centra_sandbox):
     number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 3, "unitPrice": 10}])
     line = read_order(centra_sandbox, number)["lines"][0]["id"]
