@@ -5,17 +5,18 @@ errors, pacing by Xentral's rate-limit headers, the shared per-purpose budget, a
 `XentralCall` for every call.
 """
 
+import functools
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
@@ -56,6 +57,38 @@ def shared_session() -> requests.Session:
             session.mount("https://", adapter)
             _session = session
         return _session
+
+
+@functools.lru_cache(maxsize=64)
+def _environment_settings(origin: str) -> dict:
+    """Proxy and CA-bundle settings the environment gives this origin, read once per process:
+    `requests` would otherwise read the environment (and stat `~/.netrc`) on every call."""
+    probe = requests.Session()
+    found = probe.merge_environment_settings(origin, {}, None, None, None)
+    probe.close()
+    return {"proxies": found["proxies"], "verify": found["verify"], "cert": found["cert"]}
+
+
+def send_prepared(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    headers: dict,
+    params: dict | None = None,
+    json: Any = None,
+    timeout,
+) -> requests.Response:
+    """One request without the per-call environment lookups of `Session.request`: the body is
+    prepared here (no session cookies or netrc auth, which the hub never uses; the caller gives
+    every header) and the environment's proxy settings come from the per-origin cache."""
+    parts = urlsplit(url)
+    prepared = requests.Request(method, url, headers=headers, params=params, json=json).prepare()
+    return session.send(
+        prepared,
+        timeout=timeout,
+        **_environment_settings(f"{parts.scheme}://{parts.netloc}"),
+    )
 
 
 class Pacing:
@@ -115,6 +148,15 @@ def xentral_has_room() -> bool:
     return _pacing.blocked_for() == 0 and total_room() > 0
 
 
+def xentral_room_wait() -> float:
+    """Seconds until a call may go out (0: now): until Xentral's own window turns when it
+    said it has no room (its windows need not turn when ours do), until ours turns when the
+    shared budget is spent, the longer of the two when both."""
+    blocked = _pacing.blocked_for()
+    spent = seconds_to_next_window() if total_room() <= 0 else 0.0
+    return max(blocked, spent)
+
+
 class XentralResponse:
     def __init__(self, status: int, data: Any, headers):
         self.status = status
@@ -130,6 +172,8 @@ class XentralClient:
     calls so a service can report what an operation cost. `wait_for_budget=False` never
     sleeps for room (a web request): no room raises `BudgetExhausted` and a 429 is raised at
     once; `pace=False` skips the slow-down Xentral advises below half of the limit.
+    `defer_log=True` keeps the logged calls until `flush_log()` (an order attempt writes them
+    with its next write instead of one transaction per call).
     """
 
     def __init__(
@@ -149,6 +193,8 @@ class XentralClient:
         get_retries: int | None = None,
         wait_for_budget: bool = True,
         pace: bool = True,
+        defer_log: bool = False,
+        pending_log: list | None = None,
     ):
         self.purpose = Purpose(purpose)
         self.subject = subject
@@ -169,6 +215,8 @@ class XentralClient:
         self.get_retries = settings.XENTRAL_GET_RETRIES if get_retries is None else get_retries
         self.wait_for_budget = wait_for_budget
         self.pace = pace
+        self.defer_log = defer_log
+        self.pending_log: list[XentralCall] = [] if pending_log is None else pending_log
         self.calls_made = 0
 
     def bound(
@@ -190,6 +238,8 @@ class XentralClient:
             get_retries=self.get_retries,
             wait_for_budget=self.wait_for_budget,
             pace=self.pace,
+            defer_log=self.defer_log,
+            pending_log=self.pending_log,
         )
 
     # --- verbs ------------------------------------------------------------------------------
@@ -295,6 +345,7 @@ class XentralClient:
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
             "User-Agent": USER_AGENT,
         }
         if json is not None:
@@ -303,7 +354,8 @@ class XentralClient:
         self.calls_made += 1
         response = None
         try:
-            response = self.session.request(
+            response = send_prepared(
+                self.session,
                 method,
                 f"{self.base_url}{path}",
                 params=params,
@@ -344,28 +396,46 @@ class XentralClient:
                 remaining = int(response.headers.get("X-RateLimit-Remaining"))
             except (TypeError, ValueError):
                 remaining = None
+        entry = XentralCall(
+            at=timezone.now(),
+            method=method,
+            path=path[:500],
+            query=urlencode(params or {}, doseq=True),
+            status=response.status_code if response is not None else None,
+            duration_ms=round((self.clock() - started) * 1000, 2),
+            rate_limit_remaining=remaining,
+            purpose=self.purpose,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            request_body=body,
+            response_excerpt=response.text[:EXCERPT_CHARS] if response is not None else "",
+            error=error[:2000],
+        )
+        self.pending_log.append(entry)
+        if not self.defer_log:
+            self.flush_log()
+
+    def flush_log(self) -> None:
+        """Write the calls logged since the last flush (at once unless `defer_log`)."""
+        entries = self.pending_log[:]
+        self.pending_log.clear()
+        if not entries:
+            return
         try:
-            # A savepoint, so a failed log insert cannot poison a caller's open transaction.
-            with transaction.atomic():
-                XentralCall.objects.create(
-                    at=timezone.now(),
-                    method=method,
-                    path=path[:500],
-                    query=urlencode(params or {}, doseq=True),
-                    status=response.status_code if response is not None else None,
-                    duration_ms=round((self.clock() - started) * 1000, 2),
-                    rate_limit_remaining=remaining,
-                    purpose=self.purpose,
-                    subject_type=subject_type,
-                    subject_id=subject_id,
-                    request_body=body,
-                    response_excerpt=(
-                        response.text[:EXCERPT_CHARS] if response is not None else ""
-                    ),
-                    error=error[:2000],
-                )
-        except Exception:  # the call happened; a failed log line must not turn it into an error
-            logger.warning("could not log the Xentral call %s %s", method, path, exc_info=True)
+            if connection.in_atomic_block:
+                # A savepoint, so a failed insert cannot poison the caller's transaction.
+                with transaction.atomic():
+                    XentralCall.objects.bulk_create(entries)
+            elif len(entries) == 1:
+                entries[0].save(force_insert=True)  # one statement, no transaction around it
+            else:
+                XentralCall.objects.bulk_create(entries)
+        except Exception:  # the calls happened; a failed log line must not turn them into errors
+            logger.warning(
+                "could not log the Xentral call(s) %s",
+                ", ".join(f"{e.method} {e.path}" for e in entries),
+                exc_info=True,
+            )
 
 
 def _parse_body(response: requests.Response) -> Any:
