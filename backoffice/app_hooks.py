@@ -6,14 +6,22 @@ from types import ModuleType
 
 from django.apps import apps
 
+# Which apps have which module, found once per process: the lookup of an absent module walks
+# the import path, and hooks such as `order_lifecycle` run on every order.
+_found: dict[str, tuple[tuple[str, ModuleType], ...]] = {}
+
 
 def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:
     """(app label, module) for every installed app that has a module of that name."""
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.{name}":
-                raise
-            continue
-        yield config.label, module
+    if name not in _found:
+        modules = []
+        for config in apps.get_app_configs():
+            try:
+                module = import_module(f"{config.name}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.{name}":
+                    raise
+                continue
+            modules.append((config.label, module))
+        _found[name] = tuple(modules)
+    yield from _found[name]
