@@ -2,9 +2,11 @@
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from backoffice.models import Channel, Purpose, StaffAlert
 from backoffice.pricing import UnknownTaxCategory
@@ -31,7 +33,7 @@ from orders.errors import (
     order_error,
     violation_errors,
 )
-from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus
+from orders.models import OrderEvent, OrderEventKind, OrderRequest, OrderStatus, Shipment
 from orders.transitions import IN_FLIGHT, order_claim, order_transition
 from orders.xentral_order import order_create_in_xentral
 
@@ -77,9 +79,11 @@ def payload_hash(payload: dict) -> str:
 
 
 def order_submit(*, channel: Channel, payload: dict, user=None) -> SubmitResult:
-    """Persist the validated payload, then create the order in Xentral now if this caller
-    claims it. Replays, conflicts and resubmissions of failed orders are decided here."""
+    """Persist the validated payload, then create the order in Xentral now. A new order is
+    stored already claimed by this caller (one transaction instead of a store and a claim);
+    replays, conflicts and resubmissions of failed orders are decided here."""
     digest = payload_hash(payload)
+    token = uuid.uuid4()
     try:
         with transaction.atomic():
             order = OrderRequest.objects.create(
@@ -87,22 +91,31 @@ def order_submit(*, channel: Channel, payload: dict, user=None) -> SubmitResult:
                 reference=payload["reference"],
                 **_payload_fields(payload),
                 payload_hash=digest,
+                status=OrderStatus.PROCESSING,
+                claim_token=token,
+                claimed_at=timezone.now(),
             )
-            OrderEvent.objects.create(
-                order=order,
-                kind=OrderEventKind.RECEIVED,
-                user=user,
-                message="Received from the channel",
+            OrderEvent.objects.bulk_create(
+                [
+                    OrderEvent(
+                        order=order,
+                        kind=OrderEventKind.RECEIVED,
+                        user=user,
+                        message="Received from the channel",
+                    ),
+                    OrderEvent(
+                        order=order,
+                        kind=OrderEventKind.STATUS,
+                        user=user,
+                        message="Processing started",
+                        data={"status": OrderStatus.PROCESSING},
+                    ),
+                ]
             )
     except IntegrityError:
         order = OrderRequest.objects.get(channel=channel, reference=payload["reference"])
         return _submit_existing(order, payload=payload, digest=digest, user=user)
-    token = order_claim(
-        order_id=order.pk, sources=[OrderStatus.RECEIVED], message="Processing started"
-    )
-    if token is None:
-        return SubmitResult(_reload(order), Outcome.IN_FLIGHT)
-    return _result(order_process(order_id=order.pk, claim_token=token))
+    return _result(order_process(order_id=order.pk, claim_token=token, order=order))
 
 
 def _payload_fields(payload: dict) -> dict:
@@ -194,20 +207,34 @@ def order_resolve(*, order_id, user, reason: str) -> bool:
     )
 
 
-def order_process(*, order_id, claim_token, user=None, from_worker: bool = False) -> OrderRequest:
+def order_process(
+    *, order_id, claim_token, user=None, from_worker: bool = False, order=None
+) -> OrderRequest:
     """One attempt for an order this caller claimed: lookup (on retry), resolve, import, read
     the number. No transaction is held across a Xentral call, and no wait for the rate limit:
     without room the order waits in the queue. `user` is who asked for the attempt (a
     resubmission), named on the events it writes; a worker (`from_worker`) paces its calls as
-    Xentral advises, a web request answers at once."""
-    order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+    Xentral advises, a web request answers at once. `order` is the claimed order as its
+    claimant holds it (with its channel), which spares reading it again."""
+    if order is None:
+        order = OrderRequest.objects.select_related("channel").get(pk=order_id)
     if order.status != OrderStatus.PROCESSING or order.claim_token != claim_token:
         return order
+    # The calls are logged with the attempt's writes, not one transaction each.
     client = XentralClient(
-        purpose=Purpose.ORDER, subject=order, wait_for_budget=False, pace=from_worker
+        purpose=Purpose.ORDER,
+        subject=order,
+        wait_for_budget=False,
+        pace=from_worker,
+        defer_log=True,
     )
     try:
         order_create_in_xentral(order=order, client=client, user=user)
+        if order.status == OrderStatus.CREATED:
+            # As the transition wrote it; Xentral cannot have shipped an order created a
+            # moment ago, so its answer needs no read of shipments either.
+            order._prefetched_objects_cache = {"shipments": Shipment.objects.none()}
+            return order
     except OrderBusinessError as exc:
         order_fail(order=order, errors=exc.errors, user=user)
     except CustomerPending as exc:
@@ -257,6 +284,8 @@ def order_process(*, order_id, claim_token, user=None, from_worker: bool = False
         message = f"Xentral rejected the order: {exc.problem_text or exc}"
         errors = [order_error("", OrderErrorCode.XENTRAL_REJECTED, message)]
         order_fail(order=order, errors=errors, user=user)
+    finally:
+        client.flush_log()
     return _reload(order)
 
 

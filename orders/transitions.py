@@ -50,17 +50,24 @@ def order_transition(
     data: dict | None = None,
     where: dict | None = None,
     fields: dict | None = None,
+    order: OrderRequest | None = None,
 ) -> bool:
     """Move the order to `to` if it is in one of `sources` (conditional UPDATE, so only one
-    caller wins) and record the event with who and why. Returns whether this caller moved it."""
+    caller wins) and record the event with who and why. Returns whether this caller moved it.
+    `order`, the instance (with its channel) a caller holds, is updated to what was written
+    and spares the reads for the announcements."""
     sources = sources or [s for s, targets in TRANSITIONS.items() if to in targets]
     bad = [s for s in sources if to not in TRANSITIONS[s]]
     if bad:
         raise ValueError(f"Order status cannot change from {bad} to {to}")
+    written = {"status": to, "updated_at": timezone.now(), **(fields or {})}
     with transaction.atomic():
         moved = OrderRequest.objects.filter(
             pk=order_id, status__in=sources, **(where or {})
-        ).update(status=to, updated_at=timezone.now(), **(fields or {}))
+        ).update(**written)
+        if moved and order is not None:
+            for name, value in written.items():
+                setattr(order, name, value)
         if moved:
             OrderEvent.objects.create(
                 order_id=order_id,
@@ -70,10 +77,14 @@ def order_transition(
                 user=user,
             )
             if to in WEBHOOK_FOR_STATUS:
-                _announce(order_id, WEBHOOK_FOR_STATUS[to], user)
+                _announce(order_id, WEBHOOK_FOR_STATUS[to], user, order=order)
             if to == OrderStatus.CREATED:
-                channel_kind = OrderRequest.objects.values_list("channel__kind", flat=True).get(
-                    pk=order_id
+                channel_kind = (
+                    order.channel.kind
+                    if order is not None
+                    else OrderRequest.objects.values_list("channel__kind", flat=True).get(
+                        pk=order_id
+                    )
                 )
                 order_lifecycle_announce(
                     order_id=order_id, channel_kind=channel_kind, change=LifecycleChange.CREATED
@@ -81,8 +92,9 @@ def order_transition(
     return bool(moved)
 
 
-def _announce(order_id, event: WebhookEvent, user) -> None:
-    order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+def _announce(order_id, event: WebhookEvent, user, *, order: OrderRequest | None = None) -> None:
+    if order is None:
+        order = OrderRequest.objects.select_related("channel").get(pk=order_id)
     if not order.channel.webhook_url:
         return  # no hook, so no representation to build (it reads the shipments)
     webhook_enqueue(

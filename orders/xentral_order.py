@@ -60,6 +60,7 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
         _save(
             order,
             xentral_order_id=xentral_id,
+            calls=client,
             event={
                 "kind": OrderEventKind.XENTRAL_CALL,
                 "message": f"Imported as Xentral order {xentral_id}",
@@ -93,18 +94,28 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
         message=f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}",
         where={"claim_token": order.claim_token},
         fields={"errors": [], "next_attempt_at": None, "last_error": "", **number},
+        order=order,
     )
 
 
-def _save(order: OrderRequest, *, event: dict | None = None, **fields) -> None:
+def _save(
+    order: OrderRequest,
+    *,
+    event: dict | None = None,
+    calls: XentralClient | None = None,
+    **fields,
+) -> None:
     """Write fields at once in their own short transaction (ids before the next remote call),
-    with the event that records them."""
+    with the event that records them and the Xentral calls `calls` logged so far."""
+    fields["updated_at"] = timezone.now()
     for name, value in fields.items():
         setattr(order, name, value)
     with transaction.atomic():
-        OrderRequest.objects.filter(pk=order.pk).update(updated_at=timezone.now(), **fields)
+        OrderRequest.objects.filter(pk=order.pk).update(**fields)
         if event is not None:
             OrderEvent.objects.create(order=order, **event)
+        if calls is not None:
+            calls.flush_log()
 
 
 def _adopt_existing(order: OrderRequest, client: XentralClient) -> None:
