@@ -10,8 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.heartbeat import dead_workers, worker_heartbeat_record, worker_name
-from backoffice.xentral.budget import seconds_to_next_window
-from backoffice.xentral.client import xentral_has_room
+from backoffice.xentral.client import xentral_has_room, xentral_room_wait
 from orders.attempt_outcomes import order_drain_soon
 from orders.errors import OrderErrorCode
 from orders.models import OrderRequest, OrderStatus
@@ -96,7 +95,9 @@ def orders_retry_due(
         done, out_of_budget = _attempt_batch(batch, worker=worker, now=now)
         attempted += done
         if out_of_budget:
-            pause = seconds_to_next_window() + WINDOW_MARGIN_S
+            # Until Xentral's window or ours turns, whichever holds the calls back (a short
+            # `Retry-After` is not waited out to the end of our window).
+            pause = xentral_room_wait() + WINDOW_MARGIN_S
         elif batch and done:
             continue
         else:

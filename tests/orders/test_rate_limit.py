@@ -176,3 +176,25 @@ def test_the_drain_waits_for_each_window_and_never_exceeds_it(hub, demo, setting
         per_window[window] = per_window.get(window, 0) + 1
     assert sorted(per_window.values()) == [2, 4, 4]
     assert OrderRequest.objects.filter(attempts__gt=0).count() == 0
+
+
+def test_the_drain_waits_out_xentrals_retry_after_not_the_rest_of_our_window(hub, demo):
+    _warm_up(hub, demo)
+    demo.faults(failNext=[{"method": "POST", "path": IMPORT, "status": 429}])
+    assert hub.post_order(order_payload()).status_code == 202
+    # Due at once, while Xentral's Retry-After (1 s) still holds the calls back; the hub's own
+    # window has room and turns up to a minute later.
+    OrderRequest.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert client.xentral_room_wait() > 0
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        time.sleep(seconds)
+
+    assert orders_retry_due(sleep=sleep) == 1
+
+    assert OrderRequest.objects.get(reference="SHOP-12345").status == OrderStatus.CREATED
+    assert len(pauses) == 1
+    assert 0 < pauses[0] < 1.2
+    assert [m for m, _, _ in _calls(demo)] == ["POST", "POST", "GET"]
