@@ -23,7 +23,13 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
         "catalog": ["view_product", "view_externalreference", "add_externalreference"],
         "backoffice": ["view_channel"],
         # A Centra order's shipment Centra refused or holds unpaid: see it and send it again.
-        "centra": ["view_centraorder", "view_centrashipment", "retry_centrashipment"],
+        # The mapping-health page links to the stock pushed to Centra.
+        "centra": [
+            "view_centraorder",
+            "view_centrashipment",
+            "retry_centrashipment",
+            "view_centrastockitem",
+        ],
     },
     "Catalog managers": {
         "catalog": [
@@ -36,6 +42,7 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
             "change_externalreference",  # deactivate a mapping (here and in Xentral)
             "view_externalreference",
         ],
+        "centra": ["view_centrastockitem"],  # linked from the mapping-health page
     },
     "Stock viewers": {
         "stock": [
@@ -46,6 +53,7 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
             "view_stockalert",
             "view_pollcycle",
         ],
+        "centra": ["view_centrastockitem"],  # what each product was last told in Centra
     },
     "Stock managers": {
         "stock": [
@@ -58,6 +66,7 @@ STAFF_GROUPS: dict[str, dict[str, list[str]]] = {
             "acknowledge_stockalert",  # in bulk; an alert still resolves by itself
             "refresh_productstock",  # read a product's stock from Xentral now (spends stock budget)
         ],
+        "centra": ["view_centrastockitem"],
     },
 }
 

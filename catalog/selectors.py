@@ -95,7 +95,8 @@ def _catalog_calls_per_minute() -> float:
 
 def mapping_health(*, target_id: str = "") -> list[dict]:
     """The sections of the mapping-health page, from every app's `mapping_health` module
-    (orders: SKUs seen but unknown; catalog: unmapped products, duplicates)."""
+    (orders: SKUs seen but unknown; catalog: unmapped products, duplicates): each a title,
+    columns, rows and optionally a link {url, label} to a fuller page."""
     sections: list[dict] = []
     for _, module in app_modules("mapping_health"):
         sections.extend(module.sections(target_id=target_id))

@@ -1,6 +1,7 @@
 """Admin pages of the Centra connector: each Centra channel's configuration (the API token
-and webhook secret write-only), its webhook URL, a "Test connection" button, and the read-only
-logs of calls and webhook events."""
+and webhook secret write-only), its webhook URL, a "Test connection" button, the read-only
+logs of calls and webhook events, shipments with "Retry in Centra", and the stock each
+product was last told in Centra."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +10,7 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backoffice.models import ChannelKind
@@ -19,8 +21,10 @@ from connectors.centra.models import (
     CentraOrder,
     CentraShipment,
     CentraShipmentState,
+    CentraStockItem,
 )
 from connectors.centra.orders_out import centra_shipment_retry
+from connectors.centra.selectors import STOCK_PUSH_STATES, StockPushState, stock_push_state
 from connectors.centra.services import centra_connection_test, webhook_url
 
 TEST_PERMISSION = "centra.test_centrachannel"
@@ -153,6 +157,7 @@ class CentraChannelAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_test_connection": self.has_test_permission(request),
+            "can_view_stock": request.user.has_perm("centra.view_centrastockitem"),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -226,3 +231,75 @@ class CentraShipmentAdmin(ReadOnlyAdmin):
                 f"{link.shipment.xentral_id}: {outcome}",
                 messages.SUCCESS if completed else messages.WARNING,
             )
+
+
+class StockPushStateFilter(admin.SimpleListFilter):
+    title = "push state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [(state.value, state.label) for state in StockPushState]
+
+    def queryset(self, request, queryset):
+        condition = STOCK_PUSH_STATES.get(self.value())
+        return queryset if condition is None else queryset.filter(condition)
+
+
+class CentraWarehouseFilter(admin.SimpleListFilter):
+    """The Centra warehouses the channels map to; an item is listed under each warehouse it
+    holds a figure for."""
+
+    title = "Centra warehouse"
+    parameter_name = "warehouse"
+
+    def lookups(self, request, model_admin):
+        mapped = CentraChannel.objects.values_list("warehouse_map", flat=True)
+        ids = sorted({str(w) for m in mapped for w in (m or {}).values() if str(w).strip()})
+        return [(w, f"warehouse {w}") for w in ids]
+
+    def queryset(self, request, queryset):
+        return queryset if not self.value() else queryset.filter(quantities__has_key=self.value())
+
+
+@admin.register(CentraStockItem)
+class CentraStockItemAdmin(ReadOnlyAdmin):
+    """What each product was last told in Centra per Centra warehouse, and whether a push is
+    owed, waiting to retry, or refused because Centra does not know the size."""
+
+    list_display = (
+        "sku",
+        "ean",
+        "centra",
+        "held",
+        "push_state",
+        "pushed_at",
+        "problem",
+    )
+    list_filter = ("centra", CentraWarehouseFilter, StockPushStateFilter)
+    search_fields = ("product__number", "product__ean")
+    search_help_text = "SKU or EAN"
+    list_select_related = ("centra__channel", "product")
+    ordering = ("product__number", "centra")
+
+    @admin.display(description="SKU", ordering="product__number")
+    def sku(self, obj) -> str:
+        return obj.product.number
+
+    @admin.display(description="EAN", ordering="product__ean")
+    def ean(self, obj) -> str:
+        return obj.product.ean
+
+    @admin.display(description="Centra holds")
+    def held(self, obj) -> str:
+        return ", ".join(f"{w}: {q}" for w, q in sorted(obj.quantities.items())) or "-"
+
+    @admin.display(description="push state", ordering="unknown_since")
+    def push_state(self, obj) -> str:
+        return stock_push_state(obj).label
+
+    @admin.display(description="Centra answered")
+    def problem(self, obj) -> str:
+        if obj.next_attempt_at is not None and obj.due:
+            when = timezone.localtime(obj.next_attempt_at).strftime("%H:%M:%S")
+            return f"{obj.error} (next try {when})"
+        return obj.error

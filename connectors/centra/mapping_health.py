@@ -1,7 +1,9 @@
 """The Centra connector's section of the mapping-health page: sizes Centra does not know, so
 their stock is not pushed (tried again by the nightly resync)."""
 
-from connectors.centra.selectors import stock_sizes_unknown
+from django.urls import reverse
+
+from connectors.centra.selectors import StockPushState, stock_sizes_unknown
 
 SHOWN = 200
 
@@ -23,5 +25,10 @@ def sections(*, target_id: str) -> list[dict]:
             "title": "Sizes Centra does not know (their stock is not pushed)",
             "columns": ["Centra channel", "SKU", "EAN", "sent as", "Centra answered", "since"],
             "rows": rows,
+            "link": {
+                "url": f"{reverse('admin:centra_centrastockitem_changelist')}"
+                f"?state={StockPushState.UNKNOWN.value}",
+                "label": "Every product's stock push to Centra",
+            },
         }
     ]

@@ -43,5 +43,5 @@ def test_migrate_restores_a_group_changed_or_deleted_by_hand():
 
     assert "refresh_productstock" not in _held("Stock viewers")["stock"]
     assert _held("Catalog managers") == {
-        "catalog": set(STAFF_GROUPS["Catalog managers"]["catalog"])
+        app: set(codenames) for app, codenames in STAFF_GROUPS["Catalog managers"].items()
     }

@@ -1,13 +1,16 @@
 """Real browser: staff configure a Centra channel, never see its token again, read the webhook
-URL to enter in Centra, and test the connection against the stand-in."""
+URL to enter in Centra, and test the connection against the stand-in; from the channel page they
+open the stock each product was last told in Centra."""
 
 import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
-from connectors.centra.models import CentraCall, CentraChannel
+from connectors.centra.models import CentraCall, CentraChannel, CentraStockItem
 from connectors.centra.services import centra_channel_create
+from tests.factories import ProductFactory
 from tests.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,3 +62,54 @@ def test_staff_configure_a_centra_channel_and_test_its_connection(
     assert str(centra.token_expires_on) == "2030-01-31"
     assert list(CentraCall.objects.order_by("id").values_list("status", flat=True)) == [401, 200]
     assert CentraChannel.objects.count() == 1
+
+
+def test_stock_viewers_see_what_centra_was_told_per_product(page, live_server):
+    centra = centra_channel_create(
+        name="Centra EU",
+        graphql_url="https://brand.centra.com/graphql",
+        api_token="token",
+        webhook_secret="whsec",
+        warehouse_map={"1": "7", "2": "8"},
+    )
+    pushed = ProductFactory(number="ART-001", ean="4000000000001")
+    unknown = ProductFactory(number="NEW-1", ean="9999999999999")
+    CentraStockItem.objects.create(
+        centra=centra, product=pushed, quantities={"7": 10, "8": 3}, pushed_at=timezone.now()
+    )
+    CentraStockItem.objects.create(
+        centra=centra,
+        product=unknown,
+        unknown_since=timezone.now(),
+        sent_as="EAN 9999999999999",
+        error="Product size 9999999999999 not found",
+    )
+    User.objects.create_superuser("manager", "m@example.com", "sicher-123456")
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "sicher-123456")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(f"{live_server.url}/admin/centra/centrachannel/{centra.pk}/change/")
+    page.click("#centra-stock")
+    page.wait_for_url(re.compile(r"/admin/centra/centrastockitem/\?centra__id__exact="))
+
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2
+    assert page.locator("#result_list tbody tr .field-held").all_inner_texts() == [
+        "7: 10, 8: 3",
+        "-",
+    ]
+    assert page.locator("#result_list tbody tr .field-push_state").all_inner_texts() == [
+        "Pushed",
+        "Unknown in Centra",
+    ]
+    screenshot(page, "centra-stock-items")
+    # The list fits beside the filters at 1280 pixels: no column hides under them.
+    right = page.evaluate("document.querySelector('#result_list').getBoundingClientRect().right")
+    filters = page.evaluate(
+        "document.querySelector('#changelist-filter').getBoundingClientRect().left"
+    )
+    assert right <= filters
