@@ -293,6 +293,9 @@ def centra_shipment_push(*, shipment_id: int, retry: bool = False) -> CentraShip
             and not link.create_attempted
         ):
             fields["state"] = CentraShipmentState.FAILED
+        elif link.state == CentraShipmentState.UNPAID and exc.retryable:
+            # Staff's retry met a 429 or an outage: the sweep finishes it (or finds it unpaid).
+            fields["state"] = CentraShipmentState.CREATED
         _release(link, **fields)
         logger.warning("Centra shipment for Xentral shipment %s: %s", shipment.xentral_id, exc)
         return _reloaded(link)

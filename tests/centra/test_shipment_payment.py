@@ -219,3 +219,27 @@ def test_retry_in_centra_needs_its_permission(centra, centra_sandbox, demo, clie
     client.force_login(staff_user("centra.view_centrashipment", "centra.retry_centrashipment",
                                   username="retrier"))  # fmt: skip
     assert action_offered(client.get(CHANGELIST), "retry_in_centra")
+
+
+def test_a_retry_that_meets_centras_rate_limit_is_finished_by_the_sweep(
+    centra, centra_sandbox, demo, client
+):
+    number, link = _shipped(centra, centra_sandbox, demo, capture=False)
+    centra_sandbox.graphql(MARK_PAID, {"id": link.centra_id})
+    centra_sandbox.set_faults(
+        retryAfter="seconds",
+        failNext=[{"operation": "completeShipment", "status": 429, "retryAfterSeconds": 60}],
+    )
+    client.force_login(staff_user(groups=("Order operators",)))
+
+    _retry(client, link)
+
+    link.refresh_from_db()
+    assert (link.state, link.error) == (
+        CentraShipmentState.CREATED,
+        "Centra's rate limit is reached (CompleteShipment)",
+    )
+    assert centra_backlog_sweep() == 1
+    link.refresh_from_db()
+    assert link.state == CentraShipmentState.COMPLETED
+    assert [s["isShipped"] for s in _shipments(centra_sandbox, number)] == [True]
