@@ -4,8 +4,11 @@ a capture Centra could not make) Centra holds it unpaid, the binding says so and
 says what to do in Centra; staff's "Retry in Centra" (its own permission) then completes it
 exactly once."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.utils import timezone
 
 from backoffice.models import StaffAlert
 from connectors.centra.models import CentraCall, CentraChannel, CentraShipment, CentraShipmentState
@@ -243,3 +246,22 @@ def test_a_retry_that_meets_centras_rate_limit_is_finished_by_the_sweep(
     link.refresh_from_db()
     assert link.state == CentraShipmentState.COMPLETED
     assert [s["isShipped"] for s in _shipments(centra_sandbox, number)] == [True]
+
+
+def test_a_retry_leaves_a_shipment_a_worker_is_sending_alone(centra, centra_sandbox, demo, client):
+    number, link = _shipped(centra, centra_sandbox, demo, capture=False)
+    CentraShipment.objects.filter(pk=link.pk).update(
+        claimed_until=timezone.now() + timedelta(minutes=5)
+    )
+    calls = centra_sandbox.state()["calls"]
+    client.force_login(staff_user(groups=("Order operators",)))
+
+    response = _retry(client, link)
+
+    assert _messages(response) == [
+        f"Centra order {number}, Xentral shipment {link.shipment.xentral_id}: being sent by a "
+        "worker now; nothing sent"
+    ]
+    assert centra_sandbox.state()["calls"] == calls
+    link.refresh_from_db()
+    assert link.state == CentraShipmentState.UNPAID
