@@ -30,6 +30,7 @@ from orders.models import (
     OrderRequest,
     OrderStatus,
 )
+from orders.projects import OrderProject
 
 # A claim this old is taken over even from an order still marked as processing.
 STALE_CLAIM = timedelta(minutes=2)
@@ -120,17 +121,18 @@ def customer_lookup(
 
 
 def customer_create(
-    *, customer: dict, channel: Channel, client: XentralClient, claim: CustomerLink
+    *, customer: dict, project: OrderProject, client: XentralClient, claim: CustomerLink
 ) -> ResolvedCustomer:
     """Create the customer this order claimed, then its address. Each step is recorded on
-    the claim before the next call."""
+    the claim before the next call. Its main project is the order's (orders/projects.py):
+    the channel's, or the one the channel's connector chose for the order that needed it."""
     if _v3_create_on():
-        created = _create_v3(customer=customer, channel=channel, client=client, claim=claim)
+        created = _create_v3(customer=customer, project=project, client=client, claim=claim)
         if created is not None:
             return created
     # The address is a second call in V2 (reset: an earlier V3 try had it inline).
     _save_claim(claim, create_attempted=True, address_added=False)
-    customer_id = client.create("/api/v2/customers", _customer_body(customer, channel))
+    customer_id = client.create("/api/v2/customers", _customer_body(customer, project))
     _save_claim(claim, xentral_customer_id=customer_id)
     return _complete(claim, customer, _link_keys(customer), client, created=True)
 
@@ -140,7 +142,7 @@ def _v3_create_on() -> bool:
 
 
 def _create_v3(
-    *, customer: dict, channel: Channel, client: XentralClient, claim: CustomerLink
+    *, customer: dict, project: OrderProject, client: XentralClient, claim: CustomerLink
 ) -> ResolvedCustomer | None:
     """The beta V3 create: customer, primary address and number in one call. A 403 or 404
     (the instance does not offer it, or not to this token) switches this instance back to
@@ -148,7 +150,7 @@ def _create_v3(
     # The address travels with the create: a lost answer found by search needs no address.
     _save_claim(claim, create_attempted=True, address_added=True)
     try:
-        answer = client.post("/api/v3/customers", _customer_body_v3(customer, channel))
+        answer = client.post("/api/v3/customers", _customer_body_v3(customer, project))
     except (XentralAuthError, XentralNotFound) as exc:
         if exc.status not in (403, 404):
             raise
@@ -282,7 +284,7 @@ def _address_body(customer: dict) -> dict:
     }
 
 
-def _customer_body_v3(customer: dict, channel: Channel) -> dict:
+def _customer_body_v3(customer: dict, project: OrderProject) -> dict:
     """POST /api/v3/customers: one name for everyone (`primaryAddress.name`); a company's
     contact is its `contactPerson`."""
     name = customer["name"].strip()
@@ -298,14 +300,14 @@ def _customer_body_v3(customer: dict, channel: Channel) -> dict:
     )
     if customer.get("phone"):
         address["phone"] = customer["phone"]
-    return {"primaryAddress": address, "mainProject": {"id": channel.project_id}}
+    return {"primaryAddress": address, "mainProject": {"id": project.id}}
 
 
-def _customer_body(customer: dict, channel: Channel) -> dict:
+def _customer_body(customer: dict, project: OrderProject) -> dict:
     contact = {"email": normalise_email(customer.get("email")) or None}
     if customer.get("phone"):
         contact["phone"] = customer["phone"]
-    body: dict = {"contactDetails": contact, "project": {"id": channel.project_id}}
+    body: dict = {"contactDetails": contact, "project": {"id": project.id}}
     first, _, last = customer["name"].strip().rpartition(" ")
     if customer.get("company"):
         body.update(customerType="company", name=customer["company"])

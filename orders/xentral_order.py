@@ -210,7 +210,7 @@ def _import_body(order: OrderRequest, client: XentralClient) -> tuple[dict, dict
     if errors:
         raise OrderBusinessError(errors)
     customer = lookup.found or customer_create(
-        customer=payload["customer"], channel=channel, client=client, claim=lookup.claim
+        customer=payload["customer"], project=project, client=client, claim=lookup.claim
     )
     customer_fields = {
         "xentral_customer_id": customer.id,

@@ -15,6 +15,7 @@ from tests.centra.conftest import work
 from tests.staff import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
+CUSTOMERS = "/api/v2/customers"
 LINE = [{"sku": "ART-001", "quantity": 1, "unitPrice": 23.80}]
 
 
@@ -66,6 +67,39 @@ def test_an_order_in_a_mapped_market_lands_in_its_project_and_an_unmapped_one_in
         '<p id="order-project">Xentral project: <strong>1</strong> (channel Centra EU)</p>'
         in pages[1]
     )
+
+
+def _xentral_customer(demo, email: str) -> dict:
+    (found,) = [c for c in demo.state()["customers"] if c["contactDetails"].get("email") == email]
+    return found
+
+
+@pytest.mark.parametrize("v3_customers", [False, True], ids=["v2", "v3"])
+def test_a_customer_created_for_an_order_in_a_mapped_market_gets_its_project(
+    centra, centra_sandbox, demo, settings, v3_customers
+):
+    settings.XENTRAL_V3_CUSTOMERS = v3_customers
+    (nordics,) = _projects(demo, "Nordics")
+    _map(centra, {"market:3": nordics})
+
+    mapped = _order_in(centra_sandbox, 1, market=3, email="nordisch@example.com")
+    unmapped = _order_in(centra_sandbox, 2, email="retail@example.com")
+
+    assert (mapped.customer_created, unmapped.customer_created) == (True, True)
+    in_nordics = _xentral_customer(demo, "nordisch@example.com")
+    in_retail = _xentral_customer(demo, "retail@example.com")
+    assert (str(in_nordics["id"]), in_nordics["project"]) == (
+        mapped.xentral_customer_id,
+        {"id": nordics},
+    )
+    assert (str(in_retail["id"]), in_retail["project"]) == (
+        unmapped.xentral_customer_id,
+        {"id": centra.channel.project_id},
+    )
+    path, field = ("/api/v3/customers", "mainProject") if v3_customers else (CUSTOMERS, "project")
+    sent = [r["body"][field] for r in demo.requests(method="POST") if r["path"] == path]
+    assert sent == [{"id": nordics}, {"id": "1"}]
+    assert [_xentral_project(demo, o) for o in (mapped, unmapped)] == [nordics, "1"]
 
 
 def test_a_market_entry_wins_over_its_stores_and_a_store_entry_covers_its_other_markets(
