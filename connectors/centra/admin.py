@@ -121,6 +121,7 @@ class CentraChannelAdmin(admin.ModelAdmin):
                         "confirm_orders",
                         "capture_on_shipment",
                         "wait_while_on_hold",
+                        "use_events_queue",
                         "last_synced_at",
                     )
                 },

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertContains
 
 from backoffice.dashboard import attention_items
 from backoffice.models import Channel, ChannelKind
@@ -19,6 +20,10 @@ from tests.staff import staff_user
 pytestmark = pytest.mark.django_db
 
 TOKEN = "centra-secret-token-value"
+CHECKBOX = (
+    '<input type="checkbox" name="use_events_queue" id="id_use_events_queue"{checked} '
+    'aria-describedby="id_use_events_queue_helptext">'
+)
 
 
 def _centra(**fields) -> CentraChannel:
@@ -113,6 +118,64 @@ def test_the_admin_never_shows_the_token_and_an_empty_field_keeps_it(client):
     assert centra.payment_map == {"adyen": "card"}
     assert str(centra.token_expires_on) == "2030-01-31"
     assert centra.capture_on_shipment is False
+
+
+def test_the_channel_page_shows_the_events_queue_setting_and_saves_it(client):
+    centra = _centra()
+    url = reverse("admin:centra_centrachannel_change", args=[centra.pk])
+    form = {
+        "channel": centra.channel_id,
+        "graphql_url": centra.graphql_url,
+        "api_token": "",
+        "webhook_secret": "",
+        "project_map": "{}",
+        "payment_map": "{}",
+        "shipping_map": "{}",
+        "warehouse_map": "{}",
+        "confirm_orders": "on",
+        "wait_while_on_hold": "on",
+    }
+    client.force_login(staff_user("centra.view_centrachannel", "centra.change_centrachannel"))
+
+    page = client.get(url)
+    switched_on = client.post(url, {**form, "use_events_queue": "on"})
+    centra.refresh_from_db()
+    on_after_save = centra.use_events_queue
+    shown_on = client.get(url)
+    switched_off = client.post(url, form)
+
+    assert page.context["adminform"].form.fields["use_events_queue"].label == (
+        "Read Centra's events queue"
+    )
+    assertContains(page, CHECKBOX.format(checked=""), html=True)
+    assert (switched_on.status_code, on_after_save) == (302, True)
+    assert shown_on.context["adminform"].form.initial["use_events_queue"] is True
+    assertContains(shown_on, CHECKBOX.format(checked=" checked"), html=True)
+    assert switched_off.status_code == 302
+    centra.refresh_from_db()
+    assert centra.use_events_queue is False
+
+
+def test_staff_who_may_only_view_a_channel_see_the_events_queue_setting_but_cannot_change_it(
+    client,
+):
+    centra = _centra(use_events_queue=True)
+    url = reverse("admin:centra_centrachannel_change", args=[centra.pk])
+    client.force_login(staff_user("centra.view_centrachannel"))
+
+    page = client.get(url)
+    refused = client.post(url, {"channel": centra.channel_id, "use_events_queue": ""})
+
+    html = page.content.decode()
+    row = html[html.index('class="form-row field-use_events_queue"') :]
+    row = row[: row.index('class="form-row', 1)]
+    assert page.status_code == 200
+    assert "<label>Read Centra&#x27;s events queue:</label>" in row
+    assert '<img src="/static/admin/img/icon-yes.svg" alt="True">' in row
+    assert 'name="use_events_queue"' not in html
+    assert refused.status_code == 403
+    centra.refresh_from_db()
+    assert centra.use_events_queue is True
 
 
 def test_the_connection_test_needs_its_permission_and_a_post(client):
