@@ -213,6 +213,10 @@ XENTRAL_CONNECT_TIMEOUT_S = env.float("XENTRAL_CONNECT_TIMEOUT_S", default=3.05)
 XENTRAL_READ_TIMEOUT_S = env.float("XENTRAL_READ_TIMEOUT_S", default=20.0)
 # A web request never sleeps longer than this for the rate limit; longer waits raise instead.
 XENTRAL_MAX_INLINE_WAIT_S = env.float("XENTRAL_MAX_INLINE_WAIT_S", default=2.0)
+# Calls of Xentral's window that web requests (concurrent, in several processes) leave to the
+# worker, which sends one at a time: another process's calls in flight are not in a process's
+# count of what Xentral has left, and would be answered 429.
+XENTRAL_HEADROOM = env.int("XENTRAL_HEADROOM", default=3)
 XENTRAL_GET_RETRIES = env.int("XENTRAL_GET_RETRIES", default=2)
 XENTRAL_RATE_LIMIT = env.int("XENTRAL_RATE_LIMIT", default=100)
 # Beta: create new order customers with POST /api/v3/customers (address inline, number in

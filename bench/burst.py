@@ -214,6 +214,11 @@ def main() -> None:
         status: percentile([ms for s, ms, _ in answers if s == status], 99) for status in statuses
     }
     too_many = sum(1 for c in calls if c["status"] == 429)
+    per_window: dict[int, int] = {}
+    for call in calls:
+        window = int(call["at"] // WINDOW_S)
+        per_window[window] = per_window.get(window, 0) + 1
+    first = min(per_window, default=0)
     print(
         f"burst: {args.orders} orders from {args.clients} shops, Xentral limit {LIMIT}/min, "
         f"{args.db}" + (" + Redis (budget and queue)" if os.environ.get("Q2_REDIS_URL") else "")
@@ -225,6 +230,9 @@ def main() -> None:
           f"-> drain rate {rate:.0f} % of the ceiling (goal >= 90 %)")  # fmt: skip
     print(f"  calls sent per call needed: {len(calls) / needed:.3f} ({len(calls)} sent) "
           "(goal <= 1.1)")  # fmt: skip
+    print("  calls per hub window:     " + ", ".join(
+        f"+{(w - first) * WINDOW_S:.0f} s: {n}"
+        for w, n in sorted(per_window.items())))  # fmt: skip
     print(f"  429 answers:              {too_many} (goal <= 2)")
     print(f"  answer time to the shop:  p50 {percentile(latencies, 50):.0f} ms, "
           f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms "

@@ -9,7 +9,7 @@ from django.utils import timezone
 from backoffice.models import Channel
 from backoffice.pricing import net_from_gross
 from backoffice.xentral.budget import BudgetExhausted, seconds_to_next_window
-from backoffice.xentral.client import XentralClient, xentral_has_room
+from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
 from catalog.index import resolve_skus
@@ -39,14 +39,15 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
         _adopt_existing(order, client)
     if not order.xentral_order_id:
         body, customer_fields, customer_event = _import_body(order, client)
-        if not xentral_has_room():
+        if not client.has_room():
             # The order waits in the queue; checked before the writes below, which a refused
             # import would only undo. A customer this attempt created is recorded all the same.
             if customer_fields["customer_created"]:
                 _save(order, **customer_fields, event=customer_event)
             raise BudgetExhausted(
                 "No room in Xentral's rate limit for the import yet",
-                retry_after=client.pacing.blocked_for() or seconds_to_next_window(),
+                retry_after=client.pacing.blocked_for(headroom=client.headroom)
+                or seconds_to_next_window(),
             )
         # One write before the import: who the customer is, and that an import was sent.
         _save(order, import_attempted=True, **customer_fields, event=customer_event)

@@ -73,8 +73,9 @@ def seconds_to_next_window(now: float | None = None) -> float:
 
 
 class DatabaseCounter:
-    """`RateWindow` rows; the increment and the read share one short transaction, which holds
-    the row's write lock (SQLite IMMEDIATE, PostgreSQL row lock) until it commits.
+    """`RateWindow` rows. On SQLite one statement checks and counts; on PostgreSQL the
+    increment and the read share one short transaction, which holds the row's lock until it
+    commits.
 
     Plain SQL: every Xentral call passes here, and building the same three statements through
     the ORM cost more CPU than the rest of the bookkeeping together (`bench/orders.py`)."""
@@ -88,6 +89,19 @@ class DatabaseCounter:
             f"UPDATE {table} SET {calls} = {calls} + %s WHERE {window} = %s AND {purpose} = %s"
         )
         self.sql_insert = f"INSERT INTO {table} ({window}, {purpose}, {calls}) VALUES (%s, %s, 1)"
+        # SQLite runs one writer at a time, so one statement that checks and counts is atomic
+        # and holds the write lock for microseconds; a transaction around three statements
+        # held it while its thread waited for the GIL, and other writers slept in SQLite's
+        # busy handler (the tail of a burst's answer times).
+        total = f"(SELECT COALESCE(SUM({calls}), 0) FROM {table} WHERE {window} = %s)"
+        self.sql_take = (
+            f"UPDATE {table} SET {calls} = {calls} + 1 WHERE {window} = %s AND {purpose} = %s "
+            f"AND {total} < %s AND {calls} < %s"
+        )
+        self.sql_open = (
+            f"INSERT OR IGNORE INTO {table} ({window}, {purpose}, {calls}) VALUES (%s, %s, 0)"
+        )
+        self.one_statement = connection.vendor == "sqlite"
 
     def usage(self, window: int) -> dict[str, int]:
         with connection.cursor() as cursor:
@@ -95,6 +109,31 @@ class DatabaseCounter:
             return dict(cursor.fetchall())
 
     def reserve(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        if self.one_statement and not connection.in_atomic_block:
+            granted = self._take(window, purpose, cap, limit)
+        else:
+            granted = self._reserve_then_check(window, purpose, cap, limit)
+        if granted and window % 64 == 0:
+            horizon = window - int(KEEP_S / window_length())
+            RateWindow.objects.filter(window__lt=horizon).delete()
+        return granted
+
+    def _take(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        params = [window, purpose, window, limit, limit if cap is None else cap]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql_take, params)
+            if cursor.rowcount:
+                return True
+            cursor.execute(self.sql_open, [window, purpose])  # the window's first call
+            if not cursor.rowcount:
+                return False  # the row was there: no room
+            cursor.execute(self.sql_take, params)
+            return bool(cursor.rowcount)
+
+    def _reserve_then_check(self, window: int, purpose: str, cap: int | None, limit: int) -> bool:
+        """PostgreSQL: the purpose's row is counted up (and so locked) first, then the window
+        read again, which sees every committed count: a check inside the UPDATE would read
+        the sum as it was before a concurrent writer's commit."""
         # A full window only fills further within itself, so a read (no write lock) can
         # refuse at once; a burst of refused orders then costs no write transactions.
         usage = self.usage(window)
@@ -113,9 +152,6 @@ class DatabaseCounter:
             granted = sum(usage.values()) <= limit and (cap is None or usage[purpose] <= cap)
             if not granted:
                 cursor.execute(self.sql_add, [-1, window, purpose])
-        if granted and window % 64 == 0:
-            horizon = window - int(KEEP_S / window_length())
-            RateWindow.objects.filter(window__lt=horizon).delete()
         return granted
 
 

@@ -92,17 +92,62 @@ def send_prepared(
 
 
 class Pacing:
-    """What the last response said about the remaining budget, shared within the process.
-    Xentral's windows need not start when the hub's do: once it says nothing remains (or
-    answers 429), no call is sent until its window has turned."""
+    """What Xentral said about its remaining budget, shared within the process. Xentral's
+    windows need not start when the hub's do: once it says nothing remains (or answers 429),
+    no call is sent until its window has turned.
+
+    The figure is kept current between answers: each call sent counts one down, and an answer
+    to call k says what remained when k was counted, less the calls this process sent after
+    it. So concurrent requests stop at Xentral's last call instead of all being sent and
+    answered 429. Callers that run concurrently in several processes (web requests) also
+    leave the window's last `headroom` calls alone: the other processes' calls in flight are
+    not in this process's figure. The worker, which sends one call at a time, uses them."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.remaining: int | None = None
         self.limit: int | None = None
-        self.blocked_until = 0.0  # Unix time
+        self.blocked_until = 0.0  # Unix time: no call at all before
+        self.low_until = 0.0  # Unix time: no call that keeps headroom before
+        self.sent = 0  # calls this process has sent (their sequence numbers)
+        self.seen = 0  # the latest call whose answer the figure comes from
 
-    def observe(self, headers, *, retry_after: float | None = None) -> None:
+    def _note_low(self, now: float, headers, headroom: int) -> None:
+        if self.remaining is None:
+            return
+        if self.remaining <= headroom:
+            self.low_until = max(self.low_until, _reset_at(headers, now))
+        if self.remaining <= 0:
+            self.blocked_until = max(self.blocked_until, _reset_at(headers, now))
+
+    def send_started(self, *, headroom: int = 0, waited: bool = False) -> int | None:
+        """Count a call about to be sent and return its sequence number for `observe`; None
+        (nothing counted) while Xentral has no room (or only its headroom, for a caller that
+        keeps `headroom`): check and count are one step, so concurrent callers cannot all pass
+        the check. A caller that has `waited` out the block is counted whatever the clock
+        says."""
+        with self.lock:
+            now = time.time()
+            if not waited and now < max(self.blocked_until, self.low_until if headroom else 0):
+                return None
+            if self.remaining is not None and (
+                (self.remaining <= 0 and now >= self.blocked_until)
+                or (self.remaining <= settings.XENTRAL_HEADROOM and now >= self.low_until)
+            ):
+                self.remaining = None  # the window it was counted in has turned
+            self.sent += 1
+            if self.remaining is not None:
+                self.remaining -= 1
+                self._note_low(now, {}, settings.XENTRAL_HEADROOM)
+            return self.sent
+
+    def send_cancelled(self) -> None:
+        """A call counted by `send_started` was not sent after all (no room in our budget)."""
+        with self.lock:
+            if self.remaining is not None:
+                self.remaining += 1
+
+    def observe(self, headers, *, retry_after: float | None = None, seq: int | None = None):
         now = time.time()
         if retry_after is not None:
             with self.lock:
@@ -113,14 +158,22 @@ class Pacing:
         except (KeyError, TypeError, ValueError):
             return
         with self.lock:
-            self.remaining, self.limit = remaining, limit
-            if remaining <= 0 and retry_after is None:
-                self.blocked_until = max(self.blocked_until, _reset_at(headers, now))
+            self.limit = limit
+            seq = self.sent if seq is None else seq
+            if seq >= self.seen:  # an older answer says less than the newer one did
+                self.seen = seq
+                self.remaining = remaining - (self.sent - seq)
+                if retry_after is None and self.remaining > settings.XENTRAL_HEADROOM:
+                    self.low_until = self.blocked_until = 0.0  # Xentral's window has turned
+            if retry_after is None:
+                self._note_low(now, headers, settings.XENTRAL_HEADROOM)
 
-    def blocked_for(self) -> float:
-        """Seconds until Xentral has room again by its own count (0: send now)."""
+    def blocked_for(self, *, headroom: int = 0) -> float:
+        """Seconds until Xentral has room again by its own count (0: send now); for a caller
+        that keeps `headroom`, until it has more than that."""
         with self.lock:
-            return max(0.0, self.blocked_until - time.time())
+            until = max(self.blocked_until, self.low_until if headroom else 0.0)
+            return max(0.0, until - time.time())
 
     def delay(self) -> float:
         with self.lock:
@@ -143,9 +196,10 @@ def _reset_at(headers, now: float) -> float:
 _pacing = Pacing()
 
 
-def xentral_has_room() -> bool:
-    """May a call go out now: the shared budget has room and Xentral did not say it has none."""
-    return _pacing.blocked_for() == 0 and total_room() > 0
+def xentral_has_room(*, headroom: int = 0) -> bool:
+    """May a call go out now: the shared budget has room and Xentral did not say it has none
+    (or, for a caller that keeps `headroom`, only that much)."""
+    return _pacing.blocked_for(headroom=headroom) == 0 and total_room() > 0
 
 
 def xentral_room_wait() -> float:
@@ -215,9 +269,15 @@ class XentralClient:
         self.get_retries = settings.XENTRAL_GET_RETRIES if get_retries is None else get_retries
         self.wait_for_budget = wait_for_budget
         self.pace = pace
+        # A web request (no waiting, no pacing) runs beside others in other processes.
+        self.headroom = 0 if pace else int(settings.XENTRAL_HEADROOM)
         self.defer_log = defer_log
         self.pending_log: list[XentralCall] = [] if pending_log is None else pending_log
         self.calls_made = 0
+
+    def has_room(self) -> bool:
+        """May this client's next call go out now (`xentral_has_room` with its headroom)."""
+        return xentral_has_room(headroom=self.headroom)
 
     def bound(
         self, *, purpose: Purpose | str | None = None, subject: Any = None
@@ -334,14 +394,21 @@ class XentralClient:
         pause = self.pacing.delay() if self.pace else 0.0
         if pause:
             self.sleep(pause)
-        blocked = self.pacing.blocked_for()
-        if blocked and not self.wait_for_budget:
-            raise BudgetExhausted(
-                f"Xentral's rate limit has no room for {method} {path} yet", retry_after=blocked
-            )
-        if blocked:
+        seq = self.pacing.send_started(headroom=self.headroom)
+        if seq is None:
+            blocked = self.pacing.blocked_for(headroom=self.headroom)
+            if not self.wait_for_budget:
+                raise BudgetExhausted(
+                    f"Xentral's rate limit has no room for {method} {path} yet",
+                    retry_after=blocked,
+                )
             self.sleep(blocked)
-        self.budget.acquire(self.purpose, wait=self.wait_for_budget)
+            seq = self.pacing.send_started(headroom=self.headroom, waited=True)
+        try:
+            self.budget.acquire(self.purpose, wait=self.wait_for_budget)
+        except BudgetExhausted:
+            self.pacing.send_cancelled()
+            raise
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Accept": "application/json",
@@ -379,7 +446,9 @@ class XentralClient:
             raise error from exc
         data = _parse_body(response)
         error = error_for_response(response, data, method, path)
-        self.pacing.observe(response.headers, retry_after=getattr(error, "retry_after", None))
+        self.pacing.observe(
+            response.headers, retry_after=getattr(error, "retry_after", None), seq=seq
+        )
         self._log(method, path, params, json, response, started, error=str(error or ""))
         if error is not None:
             raise error

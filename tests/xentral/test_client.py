@@ -208,3 +208,47 @@ def test_a_failed_log_write_does_not_fail_the_call(sandbox, settings, django_db_
         body = client().get("/api/v2/products")
     assert isinstance(body["data"], list)
     assert "could not log the Xentral call" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_stop_at_xentrals_last_call_instead_of_drawing_429s(sandbox):
+    """Xentral says 2 calls remain; 4 threads then ask at once while the answers take a
+    while: the 2 that fit are sent, the others are refused before sending, no 429."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backoffice.xentral.budget import BudgetExhausted
+
+    sandbox.faults(rateLimit={"limit": 3, "windowSeconds": 60}, latencyMs=300)
+    client(wait_for_budget=False).get("/api/v2/products")
+    sandbox.clear_requests()
+
+    def call(_):
+        try:
+            client(wait_for_budget=False).get("/api/v2/products")
+        except BudgetExhausted:
+            return "refused"
+        return "sent"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(call, range(4)))
+
+    assert outcomes == ["refused", "refused", "sent", "sent"]
+    assert [e["status"] for e in sandbox.requests(path_prefix="/api/v2/products")] == [200, 200]
+
+
+def test_web_requests_leave_xentrals_last_calls_to_the_worker(sandbox, settings):
+    from backoffice.xentral.budget import BudgetExhausted
+
+    settings.XENTRAL_HEADROOM = 2
+    sandbox.faults(rateLimit={"limit": 4, "windowSeconds": 60})
+    web = client(wait_for_budget=False, pace=False)
+    web.get("/api/v2/products")
+    web.get("/api/v2/products")  # Xentral: 2 left, the headroom
+    with pytest.raises(BudgetExhausted):
+        web.get("/api/v2/products")
+    worker = client(wait_for_budget=False)
+    worker.get("/api/v2/products")
+    worker.get("/api/v2/products")  # Xentral: none left
+    with pytest.raises(BudgetExhausted):
+        worker.get("/api/v2/products")
+    assert [e["status"] for e in sandbox.requests(path_prefix="/api/v2/products")] == [200] * 4
