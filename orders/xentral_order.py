@@ -32,9 +32,14 @@ MAX_TOTAL_DIFFERENCE = 0.05
 
 
 def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=None) -> None:
-    """Adopt or import the order, read its number and mark it created; each id Xentral returns
-    is saved before the next call. Raises OrderBusinessError for the order's data and
-    `UnknownTaxCategory` for a gross price of a product whose category has no rate."""
+    """Adopt or import the order, read its number and mark it created. Raises
+    OrderBusinessError for the order's data and `UnknownTaxCategory` for a gross price of a
+    product whose category has no rate.
+
+    That an import is sent is saved before it is sent. The Xentral id it returns is saved with
+    the status when the number read succeeds (one write, not two), and before the error is
+    handled when it fails; a process killed in between leaves `import_attempted`, and the next
+    attempt finds the order by its reference instead of importing it again."""
     if not order.xentral_order_id and order.import_attempted:
         _adopt_existing(order, client)
     if not order.xentral_order_id:
@@ -58,16 +63,44 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
             # next try needs no lookup. An earlier ambiguous import was looked up above.
             _save(order, import_attempted=False)
             raise
-        _save(
-            order,
-            xentral_order_id=xentral_id,
-            calls=client,
-            event={
-                "kind": OrderEventKind.XENTRAL_CALL,
-                "message": f"Imported as Xentral order {xentral_id}",
-                "data": {"order_id": xentral_id},
-            },
-        )
+        order.xentral_order_id = xentral_id
+        imported = {"xentral_order_id": xentral_id}
+    else:
+        imported = {}
+    try:
+        number = _numbers(order, client)
+    except BaseException:
+        if imported:
+            _save(order, **imported, calls=client, event=_imported_event(order))
+        raise
+    # The ids and numbers are the last things learnt: they are stored with the status.
+    message = f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}"
+    if imported and order.xentral_order_number:
+        message += f" (Xentral order {order.xentral_order_id})"
+    order_transition(
+        order_id=order.pk,
+        to=OrderStatus.CREATED,
+        sources=[OrderStatus.PROCESSING],
+        user=user,
+        kind=OrderEventKind.CREATED,
+        message=message,
+        data={"order_id": order.xentral_order_id},
+        where={"claim_token": order.claim_token},
+        fields={"errors": [], "next_attempt_at": None, "last_error": "", **imported, **number},
+        order=order,
+    )
+
+
+def _imported_event(order: OrderRequest) -> dict:
+    return {
+        "kind": OrderEventKind.XENTRAL_CALL,
+        "message": f"Imported as Xentral order {order.xentral_order_id}",
+        "data": {"order_id": order.xentral_order_id},
+    }
+
+
+def _numbers(order: OrderRequest, client: XentralClient) -> dict:
+    """The order's number (unless the channel takes it later) and a new customer's number."""
     number: dict = {}
     seen_customer = None
     if not order.xentral_order_number and not order.channel.number_later:
@@ -85,18 +118,7 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
             customer_id=order.xentral_customer_id, seen=seen_customer, client=client
         )
         order.xentral_customer_number = number["xentral_customer_number"]
-    # The numbers are the last things read: they are stored with the status, in one write.
-    order_transition(
-        order_id=order.pk,
-        to=OrderStatus.CREATED,
-        sources=[OrderStatus.PROCESSING],
-        user=user,
-        kind=OrderEventKind.CREATED,
-        message=f"Created in Xentral as {order.xentral_order_number or order.xentral_order_id}",
-        where={"claim_token": order.claim_token},
-        fields={"errors": [], "next_attempt_at": None, "last_error": "", **number},
-        order=order,
-    )
+    return number
 
 
 def _save(
