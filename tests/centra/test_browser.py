@@ -16,6 +16,16 @@ from tests.screenshots import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _log_in(page, live_server) -> None:
+    """A superuser signs in to the admin through its login form."""
+    User.objects.create_superuser("manager", "m@example.com", "sicher-123456")
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "sicher-123456")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
 def test_staff_configure_a_centra_channel_and_test_its_connection(
     page, live_server, centra_sandbox, settings
 ):
@@ -26,13 +36,7 @@ def test_staff_configure_a_centra_channel_and_test_its_connection(
         api_token="wrong-token",
         webhook_secret="whsec-1",
     )
-    User.objects.create_superuser("manager", "m@example.com", "sicher-123456")
-
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "sicher-123456")
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
+    _log_in(page, live_server)
     page.goto(f"{live_server.url}/admin/centra/centrachannel/{centra.pk}/change/")
     webhook = page.locator(".field-webhook_address .readonly").inner_text()
     assert webhook == f"http://localhost:8000/api/v1/centra/{centra.channel_id}/webhook"
@@ -84,14 +88,8 @@ def test_stock_viewers_see_what_centra_was_told_per_product(page, live_server):
         sent_as="EAN 9999999999999",
         error="Product size 9999999999999 not found",
     )
-    User.objects.create_superuser("manager", "m@example.com", "sicher-123456")
-
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "sicher-123456")
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
+    _log_in(page, live_server)
     page.goto(f"{live_server.url}/admin/centra/centrachannel/{centra.pk}/change/")
     page.click("#centra-stock")
     page.wait_for_url(re.compile(r"/admin/centra/centrastockitem/\?centra__id__exact="))
