@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from backoffice.models import Channel
 from backoffice.pricing import net_from_gross
-from backoffice.xentral.budget import BudgetExhausted, seconds_to_next_window
+from backoffice.xentral.budget import BudgetExhausted
 from backoffice.xentral.client import XentralClient
 from backoffice.xentral.errors import XentralRateLimited
 from backoffice.xentral.params import filter_params
@@ -51,8 +51,7 @@ def order_create_in_xentral(*, order: OrderRequest, client: XentralClient, user=
                 _save(order, **customer_fields, event=customer_event)
             raise BudgetExhausted(
                 "No room in Xentral's rate limit for the import yet",
-                retry_after=client.pacing.blocked_for(headroom=client.headroom)
-                or seconds_to_next_window(),
+                retry_after=client.room_wait(),
             )
         # One write before the import: who the customer is, and that an import was sent.
         _save(order, import_attempted=True, **customer_fields, event=customer_event)

@@ -112,23 +112,23 @@ class Pacing:
         self.sent = 0  # calls this process has sent (their sequence numbers)
         self.seen = 0  # the latest call whose answer the figure comes from
 
-    def _note_low(self, now: float, headers, headroom: int) -> None:
+    def _note_low(self, now: float, headers) -> None:
         if self.remaining is None:
             return
-        if self.remaining <= headroom:
+        if self.remaining <= settings.XENTRAL_HEADROOM:
             self.low_until = max(self.low_until, _reset_at(headers, now))
         if self.remaining <= 0:
             self.blocked_until = max(self.blocked_until, _reset_at(headers, now))
 
-    def send_started(self, *, headroom: int = 0, waited: bool = False) -> int | None:
+    def send_started(self, *, keep_headroom: bool = False, waited: bool = False) -> int | None:
         """Count a call about to be sent and return its sequence number for `observe`; None
-        (nothing counted) while Xentral has no room (or only its headroom, for a caller that
-        keeps `headroom`): check and count are one step, so concurrent callers cannot all pass
-        the check. A caller that has `waited` out the block is counted whatever the clock
-        says."""
+        (nothing counted) while Xentral has no room (or, for a caller that must
+        `keep_headroom`, only the headroom): check and count are one step, so concurrent
+        callers cannot all pass the check. A caller that has `waited` out the block is counted
+        whatever the clock says."""
         with self.lock:
             now = time.time()
-            if not waited and now < max(self.blocked_until, self.low_until if headroom else 0):
+            if not waited and now < self._until(keep_headroom):
                 return None
             if self.remaining is not None and (
                 (self.remaining <= 0 and now >= self.blocked_until)
@@ -138,7 +138,7 @@ class Pacing:
             self.sent += 1
             if self.remaining is not None:
                 self.remaining -= 1
-                self._note_low(now, {}, settings.XENTRAL_HEADROOM)
+                self._note_low(now, {})
             return self.sent
 
     def send_cancelled(self) -> None:
@@ -166,14 +166,16 @@ class Pacing:
                 if retry_after is None and self.remaining > settings.XENTRAL_HEADROOM:
                     self.low_until = self.blocked_until = 0.0  # Xentral's window has turned
             if retry_after is None:
-                self._note_low(now, headers, settings.XENTRAL_HEADROOM)
+                self._note_low(now, headers)
 
-    def blocked_for(self, *, headroom: int = 0) -> float:
+    def _until(self, keep_headroom: bool) -> float:
+        return max(self.blocked_until, self.low_until) if keep_headroom else self.blocked_until
+
+    def blocked_for(self, *, keep_headroom: bool = False) -> float:
         """Seconds until Xentral has room again by its own count (0: send now); for a caller
-        that keeps `headroom`, until it has more than that."""
+        that must `keep_headroom`, until it has more than the headroom."""
         with self.lock:
-            until = max(self.blocked_until, self.low_until if headroom else 0.0)
-            return max(0.0, until - time.time())
+            return max(0.0, self._until(keep_headroom) - time.time())
 
     def delay(self) -> float:
         with self.lock:
@@ -196,17 +198,18 @@ def _reset_at(headers, now: float) -> float:
 _pacing = Pacing()
 
 
-def xentral_has_room(*, headroom: int = 0) -> bool:
+def xentral_has_room(*, pacing: Pacing | None = None, keep_headroom: bool = False) -> bool:
     """May a call go out now: the shared budget has room and Xentral did not say it has none
-    (or, for a caller that keeps `headroom`, only that much)."""
-    return _pacing.blocked_for(headroom=headroom) == 0 and total_room() > 0
+    (or, for a caller that must `keep_headroom`, only the headroom)."""
+    blocked = (pacing or _pacing).blocked_for(keep_headroom=keep_headroom)
+    return blocked == 0 and total_room() > 0
 
 
-def xentral_room_wait() -> float:
+def xentral_room_wait(*, pacing: Pacing | None = None, keep_headroom: bool = False) -> float:
     """Seconds until a call may go out (0: now): until Xentral's own window turns when it
     said it has no room (its windows need not turn when ours do), until ours turns when the
     shared budget is spent, the longer of the two when both."""
-    blocked = _pacing.blocked_for()
+    blocked = (pacing or _pacing).blocked_for(keep_headroom=keep_headroom)
     spent = seconds_to_next_window() if total_room() <= 0 else 0.0
     return max(blocked, spent)
 
@@ -269,15 +272,19 @@ class XentralClient:
         self.get_retries = settings.XENTRAL_GET_RETRIES if get_retries is None else get_retries
         self.wait_for_budget = wait_for_budget
         self.pace = pace
-        # A web request (no waiting, no pacing) runs beside others in other processes.
-        self.headroom = 0 if pace else int(settings.XENTRAL_HEADROOM)
+        # A web request (no pacing) runs beside others in other processes.
+        self.keep_headroom = not pace
         self.defer_log = defer_log
         self.pending_log: list[XentralCall] = [] if pending_log is None else pending_log
         self.calls_made = 0
 
     def has_room(self) -> bool:
-        """May this client's next call go out now (`xentral_has_room` with its headroom)."""
-        return xentral_has_room(headroom=self.headroom)
+        """May this client's next call go out now."""
+        return xentral_has_room(pacing=self.pacing, keep_headroom=self.keep_headroom)
+
+    def room_wait(self) -> float:
+        """Seconds until this client's next call may go out (0: now)."""
+        return xentral_room_wait(pacing=self.pacing, keep_headroom=self.keep_headroom)
 
     def bound(
         self, *, purpose: Purpose | str | None = None, subject: Any = None
@@ -394,16 +401,16 @@ class XentralClient:
         pause = self.pacing.delay() if self.pace else 0.0
         if pause:
             self.sleep(pause)
-        seq = self.pacing.send_started(headroom=self.headroom)
+        seq = self.pacing.send_started(keep_headroom=self.keep_headroom)
         if seq is None:
-            blocked = self.pacing.blocked_for(headroom=self.headroom)
+            blocked = self.pacing.blocked_for(keep_headroom=self.keep_headroom)
             if not self.wait_for_budget:
                 raise BudgetExhausted(
                     f"Xentral's rate limit has no room for {method} {path} yet",
                     retry_after=blocked,
                 )
             self.sleep(blocked)
-            seq = self.pacing.send_started(headroom=self.headroom, waited=True)
+            seq = self.pacing.send_started(keep_headroom=self.keep_headroom, waited=True)
         try:
             self.budget.acquire(self.purpose, wait=self.wait_for_budget)
         except BudgetExhausted:
