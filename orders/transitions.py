@@ -65,36 +65,32 @@ def order_transition(
         moved = OrderRequest.objects.filter(
             pk=order_id, status__in=sources, **(where or {})
         ).update(**written)
-        if moved and order is not None:
+        if not moved:
+            return False
+        if order is not None:
             for name, value in written.items():
                 setattr(order, name, value)
-        if moved:
-            OrderEvent.objects.create(
-                order_id=order_id,
-                kind=kind,
-                message=message or f"Status: {to}",
-                data={"status": to, **(data or {})},
-                user=user,
-            )
-            if to in WEBHOOK_FOR_STATUS:
-                _announce(order_id, WEBHOOK_FOR_STATUS[to], user, order=order)
+        OrderEvent.objects.create(
+            order_id=order_id,
+            kind=kind,
+            message=message or f"Status: {to}",
+            data={"status": to, **(data or {})},
+            user=user,
+        )
+        if to in WEBHOOK_FOR_STATUS:
+            # One read serves both announcements when the caller holds no instance.
+            order = order or OrderRequest.objects.select_related("channel").get(pk=order_id)
+            _announce(order, WEBHOOK_FOR_STATUS[to], user)
             if to == OrderStatus.CREATED:
-                channel_kind = (
-                    order.channel.kind
-                    if order is not None
-                    else OrderRequest.objects.values_list("channel__kind", flat=True).get(
-                        pk=order_id
-                    )
-                )
                 order_lifecycle_announce(
-                    order_id=order_id, channel_kind=channel_kind, change=LifecycleChange.CREATED
+                    order_id=order_id,
+                    channel_kind=order.channel.kind,
+                    change=LifecycleChange.CREATED,
                 )
-    return bool(moved)
+    return True
 
 
-def _announce(order_id, event: WebhookEvent, user, *, order: OrderRequest | None = None) -> None:
-    if order is None:
-        order = OrderRequest.objects.select_related("channel").get(pk=order_id)
+def _announce(order: OrderRequest, event: WebhookEvent, user) -> None:
     if not order.channel.webhook_url:
         return  # no hook, so no representation to build (it reads the shipments)
     webhook_enqueue(
