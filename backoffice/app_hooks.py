@@ -25,3 +25,13 @@ def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:
             modules.append((config.label, module))
         _found[name] = tuple(modules)
     yield from _found[name]
+
+
+def app_hook_entries(name: str, table: str, key: str) -> list:
+    """Each app's entry for `key` in the dict `table` of its `name` module (a connector's
+    handler per channel kind, say), in app order; apps without one are left out."""
+    return [
+        entry
+        for _, module in app_modules(name)
+        if (entry := getattr(module, table, {}).get(key)) is not None
+    ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 
-from backoffice.app_hooks import app_modules
+from backoffice.app_hooks import app_hook_entries
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,7 @@ def register(kind: str, handler: Handler) -> None:
 
 def handlers_for(kind: str) -> list[Handler]:
     found = list(_registered.get(kind, []))
-    for _, module in app_modules("order_lifecycle"):
-        handler = getattr(module, "HANDLERS", {}).get(kind)
-        if handler is not None and handler not in found:
-            found.append(handler)
+    found += [h for h in app_hook_entries("order_lifecycle", "HANDLERS", kind) if h not in found]
     return found
 
 

@@ -10,7 +10,7 @@ field), and staff fixing a payload cannot lose it.
 
 from dataclasses import dataclass
 
-from backoffice.app_hooks import app_modules
+from backoffice.app_hooks import app_hook_entries
 from orders.models import OrderRequest
 
 
@@ -23,10 +23,7 @@ class OrderProject:
 def order_project(*, order: OrderRequest) -> OrderProject | None:
     """The connector's choice, else the channel's project (None when the channel has none)."""
     channel = order.channel
-    for _, module in app_modules("order_project"):
-        chooser = getattr(module, "PROJECTS", {}).get(channel.kind)
-        if chooser is None:
-            continue
+    for chooser in app_hook_entries("order_project", "PROJECTS", channel.kind):
         chosen = chooser(order)
         if chosen is not None:
             return chosen
