@@ -1,16 +1,8 @@
-"""Serving the stand-in: a threaded HTTP/1.1 server that keeps connections alive."""
+"""Serving the stand-in on the stand-ins' keep-alive server (backoffice/stand_in_server.py)."""
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
+from backoffice.stand_in_server import keep_alive_server
 from connectors.centra.sandbox.app import CentraApp
 
 
-class KeepAliveHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass  # the request log has it all
-
-
 def build_server(app: CentraApp, host: str, port: int):
-    return make_server(host, port, app, threaded=True, request_handler=KeepAliveHandler)
+    return keep_alive_server(app, host, port)
