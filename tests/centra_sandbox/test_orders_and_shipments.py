@@ -299,6 +299,30 @@ def test_a_failed_capture_still_creates_the_shipment_unpaid_with_a_warning(centr
     assert centra_sandbox.order(number)["shipments"][0]["completed"] is False
 
 
+def test_is_paid_is_ignored_when_capture_is_used(centra_sandbox):
+    """[SCH:shipmentcreateinput]: "If the `capture` field is used, the `isPaid` field will be
+    ignored", so a failed capture cannot be papered over with isPaid: true."""
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    centra_sandbox.set_faults(captureFails=True)
+
+    created = mutate(
+        centra_sandbox,
+        """mutation s($n: Int!, $l: Int!) { createShipment(input: {order: {number: $n},
+        lines: [{orderLine: {id: $l}, quantity: 1}], isGoodToGo: true, capture: true,
+        isPaid: true}) { shipment { id isPaid isCaptured } userWarnings { message } } }""",
+        {"n": number, "l": line},
+    )["createShipment"]
+    completed = mutate(centra_sandbox, COMPLETE, {"id": created["shipment"]["id"]})
+
+    assert (created["shipment"]["isPaid"], created["shipment"]["isCaptured"]) == (False, False)
+    assert created["userWarnings"] == [{"message": "Capture failed"}]
+    assert completed["completeShipment"]["userErrors"] == [
+        {"message": f"Shipment {number}-1 is not paid", "path": ["id"]}
+    ]
+
+
 def test_hold_and_release(centra_sandbox):
     number = centra_sandbox.create_order(
         [{"sku": "ART-001", "quantity": 1, "unitPrice": 10}], on_hold=True

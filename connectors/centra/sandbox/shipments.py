@@ -91,6 +91,9 @@ def create_shipment(ctx, input):
         return ctx.payload(errors, shipment=None)
     warnings = []
     capture = bool(input.get("capture"))
+    # [SCH:shipmentcreateinput] "If the `capture` field is used, the `isPaid` field will be
+    # ignored": a failed capture leaves the shipment unpaid whatever isPaid said.
+    said_paid = input.get("capture") is None and bool(input.get("isPaid"))
     if capture and ctx.capture_fails():
         # C-DTC "Creating and capturing a shipment": "a failed capture will not prevent the
         # shipment from being created" - it is reported in userWarnings and isCaptured stays
@@ -101,7 +104,7 @@ def create_shipment(ctx, input):
     shipment_id = state.next_id("shipment", start=301)
     # Unpaid unless captured or said paid (C-DTC "Creating an unpaid shipment"); the order's
     # payment is not assigned to a shipment created without capture.
-    paid = capture or bool(input.get("isPaid"))
+    paid = capture or said_paid
     shipment = {
         "id": shipment_id,
         "number": f"{order['number']}-{len(order['shipmentIds']) + 1}",
