@@ -155,3 +155,47 @@ def test_the_events_queue_returns_unconfirmed_events_until_confirmed(centra_sand
     )
     assert confirmed.json()["data"] == {"confirmEvents": {"userErrors": []}}
     assert centra_sandbox.graphql(EVENTS).json()["data"]["events"] == []
+
+
+LISTEN = """mutation l($input: [EventListenerSetInput!]!) { setEventListeners(input: $input) {
+  eventListeners { objectType changeTypes } userErrors { message } } }"""
+QUEUE = """query q($where: EventFilter) { events(where: $where) { objectType changeType
+  objectReference market { id } } }"""
+
+
+def test_events_are_queued_only_for_listened_change_types_and_filter_by_market(centra_sandbox):
+    """[EVT] "Set listeners": only listened types reach the queue, a second call adds change
+    types without dropping the first; "Fetch events": filters by store and market."""
+    first = centra_sandbox.graphql(
+        LISTEN, {"input": [{"objectType": "Order", "changeTypes": ["CREATED"]}]}
+    ).json()["data"]["setEventListeners"]
+    line = [{"sku": "ART-001", "quantity": 1, "unitPrice": 10}]
+    held = centra_sandbox.create_order(line, on_hold=True)
+    centra_sandbox.release(held)  # an UPDATED nobody listens to yet
+    added = centra_sandbox.graphql(
+        LISTEN, {"input": [{"objectType": "Order", "changeTypes": ["UPDATED"]}]}
+    ).json()["data"]["setEventListeners"]
+    centra_sandbox.hold(held)
+    nordic = centra_sandbox.create_order(line, market=3)
+
+    queued = centra_sandbox.graphql(QUEUE).json()["data"]["events"]
+    in_nordics = centra_sandbox.graphql(QUEUE, {"where": {"marketId": [3]}}).json()["data"]
+
+    assert first["eventListeners"] == [{"objectType": "Order", "changeTypes": ["CREATED"]}]
+    assert added == {
+        "eventListeners": [{"objectType": "Order", "changeTypes": ["CREATED", "UPDATED"]}],
+        "userErrors": [],
+    }
+    assert [(e["changeType"], e["objectReference"], e["market"]) for e in queued] == [
+        ("CREATED", held, {"id": 1}),
+        ("UPDATED", held, {"id": 1}),
+        ("CREATED", nordic, {"id": 3}),
+    ]
+    assert in_nordics["events"] == [
+        {
+            "objectType": "Order",
+            "changeType": "CREATED",
+            "objectReference": nordic,
+            "market": {"id": 3},
+        }
+    ]
