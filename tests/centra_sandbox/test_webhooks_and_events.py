@@ -11,6 +11,13 @@ from urllib.parse import parse_qs
 import pytest
 
 from connectors.centra.sandbox.webhooks import form_body, sign
+from tests.centra_sandbox.test_orders_and_shipments import (
+    COMPLETE,
+    CONFIRM,
+    CREATE,
+    mutate,
+    read_order,
+)
 
 
 def test_signature_matches_centras_test_vector():
@@ -199,3 +206,19 @@ def test_events_are_queued_only_for_listened_change_types_and_filter_by_market(c
             "market": {"id": 3},
         }
     ]
+
+
+def test_the_change_that_ships_an_order_is_a_completed_event_not_an_update(centra_sandbox):
+    """[EVT]: moving to Completed is "technically, it's an update, but ... we provide a new
+    change type"."""
+    centra_sandbox.graphql(LISTEN, {"input": [{"objectType": "Order"}]})
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    created = mutate(
+        centra_sandbox, CREATE, {"n": number, "lines": [{"orderLine": {"id": line}, "quantity": 1}]}
+    )
+    mutate(centra_sandbox, COMPLETE, {"id": created["createShipment"]["shipment"]["id"]})
+
+    queued = centra_sandbox.graphql(QUEUE).json()["data"]["events"]
+    assert [e["changeType"] for e in queued] == ["CREATED", "UPDATED", "UPDATED", "COMPLETED"]

@@ -95,9 +95,11 @@ class Context:
 
     def order_changed(self, order: dict, completed: bool = False) -> None:
         self.notices.setdefault(order["number"], "update")
-        events.record(self.state, "Order", "UPDATED", order["number"], order)
-        if completed:
-            events.record(self.state, "Order", "COMPLETED", order["number"], order)
+        # [EVT] "COMPLETED": moving to Completed is "technically, it's an update, but ... we
+        # provide a new change type" - that change is COMPLETED instead of UPDATED, as for a
+        # shipment (shipments.py).
+        change = "COMPLETED" if completed else "UPDATED"
+        events.record(self.state, "Order", change, order["number"], order)
 
     def shipment_changed(self, shipment: dict, change: str) -> None:
         order = self.state.orders[shipment["orderNumber"]]
