@@ -24,23 +24,6 @@ from connectors.centra.sandbox import events, orders, shipments, stock
 from connectors.centra.sandbox.schema import sdl
 from connectors.centra.sandbox.views import OrderView
 
-ORDER_FILTERS = (
-    "id",
-    "number",
-    "status",
-    "createdAt",
-    "updatedAt",
-    "orderDate",
-    "marketId",
-    "customerId",
-    "storeId",
-    "storeType",
-    "isLocked",
-    "isOnHold",
-    "isWaitingForPayment",
-    "externalId",
-)
-
 # [AUTH] `extensions.permissionsUsed`; names as the docs' examples show them.
 PERMISSIONS = {
     "orders": ["Order:read"],
@@ -69,7 +52,6 @@ class Context:
         self.app, self.state = app, app.state
         self.forced = forced or {}  # mutation name -> userErrors to answer instead
         self.notices: dict[int, str] = {}  # order number -> "update" | "insert"
-        self.completed: set[int] = set()
 
     @staticmethod
     def error(message: str, *path) -> dict:

@@ -123,13 +123,6 @@ class CentraState:
                 return order, None
         return None, None
 
-    def line_by_id(self, line_id: int) -> tuple[dict | None, dict | None]:
-        for order in self.orders.values():
-            for line in order["lines"]:
-                if line["id"] == line_id:
-                    return order, line
-        return None, None
-
     def shipped_quantity(self, order: dict, line_id: int) -> int:
         return sum(
             shipped["quantity"]
