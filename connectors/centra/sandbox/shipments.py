@@ -53,7 +53,7 @@ def create_shipment(ctx, input):
                 )
             )
             continue
-        if state.sizes[line["sizeId"]].get("bundleItems"):
+        if state.is_bundle_line(line):
             # UNCERTAIN: whether Centra ships a bundle line itself; the stand-in takes the
             # item lines (the physical goods) and refuses the bundle line.
             errors.append(
@@ -250,7 +250,7 @@ def _complete(ctx, shipment: dict, input: dict) -> str | None:
     all_shipped = all(
         state.shipped_quantity(order, line["id"]) >= line["quantity"] - line["cancelledQuantity"]
         for line in order["lines"]
-        if not state.sizes[line["sizeId"]].get("bundleItems")
+        if not state.is_bundle_line(line)
     )
     all_completed = all(state.shipments[i]["isShipped"] for i in order["shipmentIds"])
     if all_shipped and all_completed:

@@ -123,6 +123,10 @@ class CentraState:
                 return order, None
         return None, None
 
+    def is_bundle_line(self, line: dict) -> bool:
+        """A bundle's own line: it holds no goods, its item lines do."""
+        return bool(self.sizes[line["sizeId"]].get("bundleItems"))
+
     def shipped_quantity(self, order: dict, line_id: int) -> int:
         return sum(
             shipped["quantity"]

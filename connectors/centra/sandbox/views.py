@@ -230,11 +230,7 @@ class OrderView:
     def totals(self):
         """Quantities count the goods: product lines and bundle items, not the bundle line."""
         sums, currency = order_sums(self._order), self._order["currency"]
-        goods = [
-            line
-            for line in self._order["lines"]
-            if not self._state.sizes[line["sizeId"]].get("bundleItems")
-        ]
+        goods = [line for line in self._order["lines"] if not self._state.is_bundle_line(line)]
         quantity = sum(line["quantity"] - line["cancelledQuantity"] for line in goods)
         shipped = sum(self._state.shipped_quantity(self._order, line["id"]) for line in goods)
         return {
