@@ -72,13 +72,48 @@ def test_an_order_reads_as_centra_documents_it(centra_sandbox):
     }
 
 
+WHOLESALE_QUERY = """query one($number: Int!) { orders(where: {number: [$number]}) {
+  __typename store { id type } market { id }
+  shippingAddress { companyName }
+  ... on WholesaleOrder { purchaseOrderNumber account { id name } buyer { email } } } }"""
+
+
 def test_a_wholesale_order_is_a_wholesale_order(centra_sandbox):
+    """[DTC] WholesaleOrder fragments: purchaseOrderNumber, account, buyer; the DTC update
+    mutation does not reach it."""
     number = centra_sandbox.create_order(
-        [{"sku": "ART-003", "quantity": 1, "unitPrice": 20}], wholesale=True
+        [{"sku": "ART-003", "quantity": 1, "unitPrice": 20}],
+        email="einkauf@example.com",
+        wholesale=True,
+        purchaseOrderNumber="PO-77",
     )
     order = read_order(centra_sandbox, number)
+    wholesale = centra_sandbox.graphql(WHOLESALE_QUERY, {"number": number}).json()["data"]
+    held = mutate(
+        centra_sandbox,
+        """mutation h($n: Int!) { updateDirectToConsumerOrder(order: {number: $n},
+        input: {isOnHold: true}) { order { number } userErrors { message path } } }""",
+        {"n": number},
+    )["updateDirectToConsumerOrder"]
+
     assert order["account"] == {"name": "Demo wholesale account"}
     assert "customer" not in order
+    assert wholesale["orders"] == [
+        {
+            "__typename": "WholesaleOrder",
+            "store": {"id": 2, "type": "WHOLESALE"},
+            "market": {"id": 2},
+            "shippingAddress": {"companyName": None},
+            "purchaseOrderNumber": "PO-77",
+            "account": {"id": 1, "name": "Demo wholesale account"},
+            "buyer": {"email": "einkauf@example.com"},
+        }
+    ]
+    assert held == {
+        "order": None,
+        "userErrors": [{"message": "Order not found", "path": ["order"]}],
+    }
+    assert read_order(centra_sandbox, number)["isOnHold"] is False
 
 
 def test_an_order_is_placed_in_a_market_of_its_store_only(centra_sandbox):
@@ -274,6 +309,38 @@ def test_an_unpaid_shipment_cannot_be_completed(centra_sandbox):
     }
     answer = mutate(centra_sandbox, COMPLETE, {"id": shipment["id"]})["completeShipment"]
     assert answer["userErrors"] == []
+
+
+def test_a_failed_capture_shipment_is_a_user_error_and_changes_nothing(centra_sandbox):
+    """[DTC] "Capturing a shipment": "If the capture fails, the mutation will fail as well.
+    Nothing else about the order will change"."""
+    number = centra_sandbox.create_order([{"sku": "ART-001", "quantity": 1, "unitPrice": 10}])
+    line = read_order(centra_sandbox, number)["lines"][0]["id"]
+    mutate(centra_sandbox, CONFIRM, {"n": number})
+    created = mutate(
+        centra_sandbox,
+        """mutation s($n: Int!, $l: Int!) { createShipment(input: {order: {number: $n},
+        lines: [{orderLine: {id: $l}, quantity: 1}], isGoodToGo: true}) { shipment { id } } }""",
+        {"n": number, "l": line},
+    )["createShipment"]["shipment"]
+    centra_sandbox.set_faults(captureFails=True)
+
+    captured = mutate(
+        centra_sandbox,
+        """mutation c($id: Int!) { captureShipment(id: $id) {
+        shipment { isPaid isCaptured } userErrors { message path } } }""",
+        {"id": created["id"]},
+    )["captureShipment"]
+    completed = mutate(centra_sandbox, COMPLETE, {"id": created["id"]})["completeShipment"]
+
+    assert captured == {
+        "shipment": {"isPaid": False, "isCaptured": False},
+        "userErrors": [{"message": "Capture failed", "path": ["id"]}],
+    }
+    assert completed["shipment"]["isShipped"] is False
+    assert completed["userErrors"] == [
+        {"message": f"Shipment {number}-1 is not paid", "path": ["id"]}
+    ]
 
 
 def test_a_failed_capture_still_creates_the_shipment_unpaid_with_a_warning(centra_sandbox):
