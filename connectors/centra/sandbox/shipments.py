@@ -92,7 +92,8 @@ def create_shipment(ctx, input):
     warnings = []
     capture = bool(input.get("capture"))
     # [SCH:shipmentcreateinput] "If the `capture` field is used, the `isPaid` field will be
-    # ignored": a failed capture leaves the shipment unpaid whatever isPaid said.
+    # ignored": a failed capture leaves the shipment unpaid whatever isPaid said, and so does
+    # `capture: false` (sent is used: the stricter reading).
     said_paid = input.get("capture") is None and bool(input.get("isPaid"))
     if capture and ctx.capture_fails():
         # C-DTC "Creating and capturing a shipment": "a failed capture will not prevent the
