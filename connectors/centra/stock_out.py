@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -36,6 +36,8 @@ DESCRIPTION = "Xentral stock"
 CLAIM_LEASE = timedelta(minutes=5)
 # A queued push task older than this was lost by the broker: the sweeper takes over.
 QUEUED_STALE = timedelta(minutes=2)
+# What `centra_quantities` and `reserved_split` read of a snapshot.
+SNAPSHOT_PARTS = ("warehouses", "reservations__order")
 
 
 def batch_size() -> int:
@@ -56,9 +58,10 @@ def centra_warehouses(centra: CentraChannel) -> list[str]:
 
 def reserved_split(*, centra: CentraChannel, snapshot: StockSnapshot) -> tuple[Decimal, Decimal]:
     """(reserved for this channel's own orders, reserved for anything else): a reservation is
-    the channel's own only when it names a hub order that came from this channel."""
+    the channel's own only when it names a hub order that came from this channel. Callers with
+    more than one snapshot prefetch `SNAPSHOT_PARTS`, so this reads no rows itself."""
     own = other = Decimal(0)
-    for reservation in snapshot.reservations.all().select_related("order"):
+    for reservation in snapshot.reservations.all():
         if reservation.order is not None and reservation.order.channel_id == centra.channel_id:
             own += reservation.amount
         else:
@@ -120,6 +123,8 @@ def centra_stock_changed(
     other than its own orders; for its own orders, only move what Centra is believed to hold."""
     if not product.is_stock_item or product.kind == ProductKind.MATRIX_PARENT:
         return  # as pushable_products(), without a query per snapshot
+    # Read once, not once per channel and comparison.
+    prefetch_related_objects([s for s in (previous, snapshot) if s is not None], *SNAPSHOT_PARTS)
     for centra in pushing_channels():
         new = centra_quantities(centra=centra, snapshot=snapshot)
         if previous is not None and new == centra_quantities(centra=centra, snapshot=previous):
@@ -225,7 +230,9 @@ def _push_items(centra, client, items, duplicate_eans, result: PushResult) -> No
             "product_id", "latest_id"
         )
     )
-    snapshots = StockSnapshot.objects.in_bulk([s for s in latest.values() if s])
+    snapshots = StockSnapshot.objects.prefetch_related(*SNAPSHOT_PARTS).in_bulk(
+        [s for s in latest.values() if s]
+    )
     pending: dict[int, dict] = {}
     for item in items:
         snapshot = snapshots.get(latest.get(item.product_id))
