@@ -1,6 +1,8 @@
 """Fixtures of the Centra connector's tests: the Centra stand-in and the Xentral sandbox over
 HTTP, and a Centra channel pointing at the stand-in whose webhooks reach the live hub."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -9,6 +11,8 @@ from tests.centra_sandbox.fixtures import centra_sandbox, centra_sandbox_server 
 from tests.task_queue import queue_purge, queue_run_all
 
 WEBHOOK_SECRET = "centra-whsec"
+MAPS = ("project_map", "payment_map", "shipping_map", "warehouse_map")
+SWITCHES = ("confirm_orders", "capture_on_shipment", "wait_while_on_hold", "use_events_queue")
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +50,17 @@ def centra(centra_sandbox, demo, live_server, settings):  # noqa: F811
 def work() -> int:
     """Run queued tasks as a worker would, until none is left (each may queue the next)."""
     return queue_run_all()
+
+
+def channel_form(centra, **changes) -> dict:
+    """The channel's admin change form as a browser posts it with nothing touched (secrets
+    left empty, so kept; ticked switches "on"), with `changes` applied."""
+    form = {
+        "channel": centra.channel_id,
+        "graphql_url": centra.graphql_url,
+        "api_token": "",
+        "webhook_secret": "",
+        **{name: json.dumps(getattr(centra, name)) for name in MAPS},
+        **{name: "on" for name in SWITCHES if getattr(centra, name)},
+    }
+    return {**form, **changes}

@@ -15,6 +15,7 @@ from backoffice.dashboard import attention_items
 from backoffice.models import Channel, ChannelKind
 from connectors.centra.models import CentraCall, CentraChannel
 from connectors.centra.services import centra_channel_create
+from tests.centra.conftest import channel_form
 from tests.staff import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -123,18 +124,7 @@ def test_the_admin_never_shows_the_token_and_an_empty_field_keeps_it(client):
 def test_the_channel_page_shows_the_events_queue_setting_and_saves_it(client):
     centra = _centra()
     url = reverse("admin:centra_centrachannel_change", args=[centra.pk])
-    form = {
-        "channel": centra.channel_id,
-        "graphql_url": centra.graphql_url,
-        "api_token": "",
-        "webhook_secret": "",
-        "project_map": "{}",
-        "payment_map": "{}",
-        "shipping_map": "{}",
-        "warehouse_map": "{}",
-        "confirm_orders": "on",
-        "wait_while_on_hold": "on",
-    }
+    form = channel_form(centra)
     client.force_login(staff_user("centra.view_centrachannel", "centra.change_centrachannel"))
 
     page = client.get(url)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from connectors.centra.models import CentraChannel, CentraOrder
 from connectors.centra.services import centra_channel_create
 from orders.models import OrderRequest, OrderStatus
-from tests.centra.conftest import work
+from tests.centra.conftest import channel_form, work
 from tests.staff import staff_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -155,15 +155,7 @@ def test_the_admin_refuses_a_bad_mapping_naming_each_bad_key_and_value(client):
     )
     client.force_login(staff_user("centra.view_centrachannel", "centra.change_centrachannel"))
     url = reverse("admin:centra_centrachannel_change", args=[centra.pk])
-    form = {
-        "channel": centra.channel_id,
-        "graphql_url": centra.graphql_url,
-        "api_token": "",
-        "webhook_secret": "",
-        "payment_map": "{}",
-        "shipping_map": "{}",
-        "warehouse_map": "{}",
-    }
+    form = channel_form(centra)
 
     refused = client.post(
         url, {**form, "project_map": '{"markt:1": "2", "store:x": 3, "market:2": "two", '
