@@ -19,7 +19,7 @@ class CentraChannel(models.Model):
         "GraphQL endpoint",
         max_length=500,
         validators=[outbound_url_validate],
-        help_text="https://<brand>.centra.com/graphql (plain http or a local address only for "
+        help_text="https://your-brand.centra.com/graphql (plain http or a local address only for "
         "hosts in OUTBOUND_ALLOWED_HOSTS).",
     )
     api_token = models.CharField(max_length=500, help_text="Integration API token (write-only).")

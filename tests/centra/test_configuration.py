@@ -112,6 +112,8 @@ def test_the_admin_never_shows_the_token_and_an_empty_field_keeps_it(client):
     assert TOKEN not in html
     assert "whsec" not in html
     assert f"/api/v1/centra/{centra.channel_id}/webhook" in html
+    # Help text is rendered as HTML: a placeholder in angle brackets would vanish as a tag.
+    assert "https://your-brand.centra.com/graphql" in html
     assert saved.status_code == 302
     centra.refresh_from_db()
     assert centra.api_token == TOKEN
